@@ -1,0 +1,47 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test setup lint chromium messages
+
+# The virtualenv is rebuilt only when requirements.txt changes, so a second run is quick.
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+
+# Loads the library without overwriting flows already there (editors' work survives).
+run: setup
+	$(PY) manage.py import_flows --keep-existing fixtures/
+	$(VENV)/bin/uvicorn sipflows.asgi:application --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed chromium lint
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Browser tests drive the system Chromium (Debian package); Playwright never downloads one.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install -y chromium' (browser tests need $(CHROMIUM))."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# For maintainers after changing UI strings: refresh and compile the Chinese catalogue.
+messages: $(VENV)/.installed
+	cd sipflows && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete
+	cd sipflows && ../$(PY) ../manage.py compilemessages -l zh_Hans

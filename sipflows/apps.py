@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SipflowsConfig(AppConfig):
+    name = "sipflows"
+    verbose_name = "sipflows"

@@ -1,0 +1,97 @@
+"""The library: flows, their lanes, their steps and the notes beside the RFC text.
+
+Bilingual texts are stored as {"en": ..., "zh": ...} so they map one to one onto the flow document.
+"""
+
+from django.db import models
+from django.urls import reverse
+
+from .sip.flowdoc import MEDIA_KINDS, NOTE_KINDS, ROLES, STEP_KINDS
+
+
+def _choices(values):
+    return [(v, v) for v in values]
+
+
+class Flow(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict, blank=True)
+    source_document = models.CharField(max_length=100, blank=True)
+    source_section = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title.get("en", self.slug)
+
+    def get_absolute_url(self):
+        return reverse("flow", args=[self.slug])
+
+
+class Participant(models.Model):
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="participants")
+    position = models.PositiveIntegerField()
+    key = models.CharField(max_length=32)
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=10, choices=_choices(ROLES), default="ua")
+
+    class Meta:
+        ordering = ["flow", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "key"], name="unique_participant_key"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Step(models.Model):
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    label = models.CharField(max_length=16)
+    kind = models.CharField(max_length=10, choices=_choices(STEP_KINDS))
+    sender = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    receiver = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    media = models.CharField(max_length=10, choices=_choices(MEDIA_KINDS), blank=True)
+    text = models.JSONField(default=dict, blank=True)
+    focus = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True, help_text="The full SIP message, CRLF line endings.")
+    annotation = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["flow", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "label"], name="unique_step_label"),
+        ]
+
+    def __str__(self):
+        return f"{self.flow.slug} {self.label}"
+
+    def get_absolute_url(self):
+        return reverse("step", args=[self.flow.slug, self.label])
+
+
+class Note(models.Model):
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="notes")
+    step = models.ForeignKey(
+        Step, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=_choices(NOTE_KINDS))
+    where = models.CharField(max_length=200, blank=True)
+    as_written = models.TextField(blank=True)
+    correction = models.TextField(blank=True)
+    discussion = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["flow", "position"]
+
+    def __str__(self):
+        return f"{self.flow.slug} {self.kind} {self.where}"

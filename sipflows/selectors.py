@@ -1,0 +1,124 @@
+"""Reads from the library, shaped for views, consumers and export."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from .models import Flow, Note, Step
+from .sip.rfc5359 import FLOW_SLOTS, GROUPS, FlowSlot
+
+GROUP_TITLES = {
+    "hold": _("Hold"),
+    "transfer": _("Transfer"),
+    "forwarding": _("Call forwarding"),
+    "conference": _("Conference"),
+    "find-me": _("Find-Me"),
+    "screening": _("Call screening"),
+    "park-pickup": _("Park and pickup"),
+    "redial": _("Redial"),
+    "click-to-dial": _("Click to dial"),
+}
+assert set(GROUP_TITLES) == set(GROUPS)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    slot: FlowSlot
+    flow: Flow | None  # None while the library does not hold this flow yet
+
+
+@dataclass(frozen=True)
+class CatalogGroup:
+    key: str
+    title: str
+    entries: list[CatalogEntry]
+
+
+def catalog_groups() -> list[CatalogGroup]:
+    """Every RFC 5359 slot, grouped, with the library's flow where there is one."""
+    flows = {
+        f.slug: f
+        for f in Flow.objects.annotate(
+            message_count=Count("steps", filter=Q(steps__kind="message"))
+        )
+    }
+    return [
+        CatalogGroup(
+            key=group,
+            title=GROUP_TITLES[group],
+            entries=[CatalogEntry(s, flows.get(s.slug)) for s in FLOW_SLOTS if s.group == group],
+        )
+        for group in GROUPS
+    ]
+
+
+def other_flows() -> list[Flow]:
+    """Flows in the library that are not one of RFC 5359's service flows."""
+    return list(Flow.objects.exclude(slug__in=[s.slug for s in FLOW_SLOTS]))
+
+
+def flows_with_content():
+    """Flows with their lanes, steps and notes prefetched (a handful of queries in all)."""
+    return Flow.objects.prefetch_related(
+        "participants",
+        Prefetch(
+            "steps",
+            queryset=Step.objects.select_related("sender", "receiver").prefetch_related("notes"),
+        ),
+        Prefetch("notes", queryset=Note.objects.select_related("step")),
+    )
+
+
+def flow_get(*, slug: str) -> Flow:
+    return get_object_or_404(flows_with_content(), slug=slug)
+
+
+def notes_all() -> list[Note]:
+    return list(Note.objects.select_related("flow", "step").order_by("flow__slug", "position"))
+
+
+def flow_document(*, flow: Flow) -> dict[str, Any]:
+    """The flow as a flow document (sip.flowdoc), the inverse of services.flow_replace."""
+    document: dict[str, Any] = {"slug": flow.slug, "title": flow.title}
+    source = {"document": flow.source_document, "section": flow.source_section}
+    if any(source.values()):
+        document["source"] = {k: v for k, v in source.items() if v}
+    if flow.summary:
+        document["summary"] = flow.summary
+    document["participants"] = [
+        {"key": p.key, "name": p.name, "role": p.role} for p in flow.participants.all()
+    ]
+    document["steps"] = [_step_document(s) for s in flow.steps.all()]
+    notes = [_note_document(n) for n in flow.notes.all()]
+    if notes:
+        document["notes"] = notes
+    return document
+
+
+def _step_document(step: Step) -> dict[str, Any]:
+    doc: dict[str, Any] = {"label": step.label, "kind": step.kind}
+    if step.sender:
+        doc["from"] = step.sender.key
+    if step.receiver:
+        doc["to"] = step.receiver.key
+    optional = {
+        "media": step.media,
+        "text": step.text,
+        "focus": step.focus,
+        "message": step.message,
+        "annotation": step.annotation,
+    }
+    doc.update({k: v for k, v in optional.items() if v})
+    return doc
+
+
+def _note_document(note: Note) -> dict[str, Any]:
+    doc: dict[str, Any] = {"step": note.step.label} if note.step else {}
+    doc["kind"] = note.kind
+    optional = {"where": note.where, "as_written": note.as_written, "correction": note.correction}
+    doc.update({k: v for k, v in optional.items() if v})
+    doc["discussion"] = note.discussion
+    return doc

@@ -1,0 +1,337 @@
+"""The flow document: one format for fixtures, import, export and history.
+
+Pure code (no Django): parse YAML or JSON text into validated documents, and dump documents
+back to text so that export -> import -> export is exact. A bad document raises
+FlowDocumentError naming the document, the step and the key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+ROLES = ("ua", "proxy", "server")
+STEP_KINDS = ("message", "media", "event")
+MEDIA_KINDS = ("two-way", "one-way", "none")
+NOTE_KINDS = ("rfc-defect", "official-erratum", "article-correction", "discussion")
+LANGS = ("en", "zh")
+# Notes that quote a source must say what they quote and where.
+QUOTING_NOTE_KINDS = ("rfc-defect", "official-erratum", "article-correction")
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
+# Media and event steps without a label get one of these, numbered per kind.
+LABEL_PREFIX = {"media": "M", "event": "E"}
+
+TOP_KEYS = ("slug", "title", "source", "summary", "participants", "steps", "notes")
+SOURCE_KEYS = ("document", "section")
+PARTICIPANT_KEYS = ("key", "name", "role")
+STEP_KEYS = ("label", "kind", "from", "to", "media", "text", "focus", "message", "annotation")
+NOTE_KEYS = ("step", "kind", "where", "as_written", "correction", "discussion")
+
+MAX_DOCUMENT_BYTES = 2_000_000
+
+
+class FlowDocumentError(ValueError):
+    """A document that cannot be loaded; str() says where and why."""
+
+    def __init__(
+        self, document: str, problem: str, step: str | None = None, key: str | None = None
+    ):
+        self.document, self.step, self.key, self.problem = document, step, key, problem
+        where = [document]
+        if step is not None:
+            where.append(f"step {step}")
+        if key is not None:
+            where.append(f"key '{key}'")
+        super().__init__(": ".join(where) + ": " + problem)
+
+
+def normalize_message(text: str) -> str:
+    """CRLF line endings, no trailing blank lines, and the blank line that ends the headers."""
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    has_body_separator = any(not line.strip() for line in lines)
+    normalized = "\r\n".join(lines) + "\r\n"
+    return normalized if has_body_separator else normalized + "\r\n"
+
+
+def message_for_people(stored: str) -> str:
+    """The stored (CRLF) message as a document carries it: LF endings, one final newline."""
+    return "\n".join(stored.splitlines()).rstrip("\n") + "\n"
+
+
+def parse_documents(text: str | bytes, *, name: str) -> list[dict[str, Any]]:
+    """Read one document or a list of documents (YAML, or JSON, which YAML tools also accept)."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_DOCUMENT_BYTES:
+            raise FlowDocumentError(name, f"is larger than {MAX_DOCUMENT_BYTES} bytes")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FlowDocumentError(
+                name, f"is not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise FlowDocumentError(name, f"is larger than {MAX_DOCUMENT_BYTES} characters")
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise FlowDocumentError(name, f"is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1})" if mark else ""
+        raise FlowDocumentError(
+            name, f"is not valid YAML: {getattr(exc, 'problem', exc)}{at}"
+        ) from None
+    documents = data if isinstance(data, list) else [data]
+    if not documents:
+        raise FlowDocumentError(name, "holds no flow document")
+    return [
+        validate_document(doc, name=name if len(documents) == 1 else f"{name}[{index}]")
+        for index, doc in enumerate(documents)
+    ]
+
+
+def validate_document(doc: Any, *, name: str) -> dict[str, Any]:
+    """Check a document against the contract and return it normalised."""
+    _require_mapping(doc, name, None, None, TOP_KEYS)
+    slug = doc.get("slug")
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        raise FlowDocumentError(name, "must be lowercase letters, digits and '-'", key="slug")
+    name = f"{name} ({slug})" if slug not in name else name
+    out: dict[str, Any] = {"slug": slug, "title": _text(doc.get("title"), name, None, "title")}
+    if not out["title"].get("en"):
+        raise FlowDocumentError(name, "needs an English title (en)", key="title")
+    if "source" in doc:
+        _require_mapping(doc["source"], name, None, "source", SOURCE_KEYS)
+        out["source"] = {k: str(doc["source"][k]) for k in SOURCE_KEYS if k in doc["source"]}
+    if doc.get("summary"):
+        out["summary"] = _text(doc["summary"], name, None, "summary")
+    out["participants"] = _participants(doc.get("participants"), name)
+    keys = {p["key"] for p in out["participants"]}
+    out["steps"] = _steps(doc.get("steps"), name, keys)
+    labels = {s["label"] for s in out["steps"]}
+    if "notes" in doc:
+        out["notes"] = _notes(doc["notes"], name, labels)
+    return out
+
+
+def _participants(items: Any, name: str) -> list[dict[str, str]]:
+    if not isinstance(items, list) or not items:
+        raise FlowDocumentError(name, "must be a non-empty list", key="participants")
+    seen: set[str] = set()
+    result = []
+    for index, item in enumerate(items):
+        where = f"participants[{index}]"
+        _require_mapping(item, name, None, where, PARTICIPANT_KEYS)
+        key, label, role = item.get("key"), item.get("name"), item.get("role", "ua")
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            raise FlowDocumentError(
+                name, "must be lowercase letters, digits and '-'", key=f"{where}.key"
+            )
+        if key in seen:
+            raise FlowDocumentError(name, f"'{key}' is used twice", key=f"{where}.key")
+        if not isinstance(label, str) or not label.strip():
+            raise FlowDocumentError(name, "must be a non-empty string", key=f"{where}.name")
+        if role not in ROLES:
+            raise FlowDocumentError(name, f"must be one of {', '.join(ROLES)}", key=f"{where}.role")
+        seen.add(key)
+        result.append({"key": key, "name": label, "role": role})
+    return result
+
+
+def _steps(items: Any, name: str, keys: set[str]) -> list[dict[str, Any]]:
+    if not isinstance(items, list) or not items:
+        raise FlowDocumentError(name, "must be a non-empty list", key="steps")
+    explicit = {i.get("label") for i in items if isinstance(i, dict)}
+    counters = dict.fromkeys(LABEL_PREFIX, 0)
+    seen: set[str] = set()
+    result = []
+    for index, item in enumerate(items):
+        step_name = (
+            str(item.get("label", f"#{index + 1}")) if isinstance(item, dict) else f"#{index + 1}"
+        )
+        _require_mapping(item, name, step_name, None, STEP_KEYS)
+        kind = item.get("kind")
+        if kind not in STEP_KINDS:
+            raise FlowDocumentError(
+                name, f"must be one of {', '.join(STEP_KINDS)}", step_name, "kind"
+            )
+        label = item.get("label")
+        if label is None and kind in LABEL_PREFIX:
+            label = _next_free_label(LABEL_PREFIX[kind], counters, kind, explicit | seen)
+        if not isinstance(label, str) or not LABEL_RE.match(label):
+            raise FlowDocumentError(
+                name, "must be 1-16 letters, digits, '.', '_' or '-' (e.g. F7)", step_name, "label"
+            )
+        if label in seen:
+            raise FlowDocumentError(name, f"label '{label}' is used twice", step_name, "label")
+        seen.add(label)
+        result.append(_step(item, kind, label, name, keys))
+    return result
+
+
+def _next_free_label(prefix: str, counters: dict[str, int], kind: str, taken: set) -> str:
+    while True:
+        counters[kind] += 1
+        label = f"{prefix}{counters[kind]}"
+        if label not in taken:
+            return label
+
+
+def _step(item: dict, kind: str, label: str, name: str, keys: set[str]) -> dict[str, Any]:
+    step: dict[str, Any] = {"label": label, "kind": kind}
+    needs_ends = kind in ("message", "media")
+    for end in ("from", "to"):
+        if end in item or needs_ends:
+            value = item.get(end)
+            if value not in keys:
+                raise FlowDocumentError(
+                    name, f"'{value}' is not a participant of this flow", label, end
+                )
+            step[end] = value
+    if kind == "media":
+        if item.get("media") not in MEDIA_KINDS:
+            raise FlowDocumentError(
+                name, f"must be one of {', '.join(MEDIA_KINDS)}", label, "media"
+            )
+        step["media"] = item["media"]
+    elif "media" in item:
+        raise FlowDocumentError(name, "only media steps have it", label, "media")
+    if kind == "message":
+        if "text" in item:
+            raise FlowDocumentError(
+                name, "message steps are captioned by their start line", label, "text"
+            )
+    else:
+        step["text"] = _text(item.get("text"), name, label, "text")
+        if not step["text"]:
+            raise FlowDocumentError(name, "is required for media and event steps", label, "text")
+    if "focus" in item:
+        focus = item["focus"]
+        if not isinstance(focus, list) or not all(isinstance(f, str) and f.strip() for f in focus):
+            raise FlowDocumentError(
+                name, "must be a list of header names or SDP lines", label, "focus"
+            )
+        if focus:
+            step["focus"] = list(focus)
+    if kind == "message":
+        message = item.get("message")
+        if not isinstance(message, str) or not message.strip():
+            raise FlowDocumentError(
+                name, "message steps need the full SIP message", label, "message"
+            )
+        step["message"] = normalize_message(message)
+    elif "message" in item:
+        raise FlowDocumentError(name, "only message steps carry a SIP message", label, "message")
+    if item.get("annotation"):
+        step["annotation"] = _text(item["annotation"], name, label, "annotation")
+    return step
+
+
+def _notes(items: Any, name: str, labels: set[str]) -> list[dict[str, Any]]:
+    if not isinstance(items, list):
+        raise FlowDocumentError(name, "must be a list", key="notes")
+    result = []
+    for index, item in enumerate(items):
+        where = f"notes[{index}]"
+        _require_mapping(item, name, None, where, NOTE_KEYS)
+        note: dict[str, Any] = {}
+        step = item.get("step")
+        if step is not None:
+            if str(step) not in labels:
+                raise FlowDocumentError(
+                    name, f"'{step}' is not a step of this flow", key=f"{where}.step"
+                )
+            note["step"] = str(step)
+        kind = item.get("kind")
+        if kind not in NOTE_KINDS:
+            raise FlowDocumentError(
+                name, f"must be one of {', '.join(NOTE_KINDS)}", key=f"{where}.kind"
+            )
+        note["kind"] = kind
+        for key in ("where", "as_written", "correction"):
+            value = item.get(key)
+            if value is None:
+                if kind in QUOTING_NOTE_KINDS and key in ("where", "as_written"):
+                    raise FlowDocumentError(
+                        name, f"a {kind} note must say it", key=f"{where}.{key}"
+                    )
+                continue
+            if not isinstance(value, str):
+                raise FlowDocumentError(name, "must be text", key=f"{where}.{key}")
+            note[key] = value
+        note["discussion"] = _text(item.get("discussion"), name, None, f"{where}.discussion")
+        if not note["discussion"].get("en"):
+            raise FlowDocumentError(
+                name, "needs an English discussion (en)", key=f"{where}.discussion"
+            )
+        result.append(note)
+    return result
+
+
+def _text(value: Any, name: str, step: str | None, key: str) -> dict[str, str]:
+    """A bilingual text: {en: ..., zh: ...}; a plain string is taken as English."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"en": value}
+    if not isinstance(value, dict) or not set(value) <= set(LANGS):
+        raise FlowDocumentError(name, "must be a mapping with keys en and zh", step, key)
+    if not all(isinstance(v, str) for v in value.values()):
+        raise FlowDocumentError(name, "en and zh must be text", step, key)
+    return {lang: value[lang] for lang in LANGS if value.get(lang)}
+
+
+def _require_mapping(value: Any, name: str, step: str | None, key: str | None, allowed: Iterable):
+    if not isinstance(value, dict):
+        raise FlowDocumentError(name, "must be a mapping", step, key)
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise FlowDocumentError(
+            name, f"unknown key '{unknown[0]}' (allowed: {', '.join(allowed)})", step, key
+        )
+
+
+class _DocumentDumper(yaml.SafeDumper):
+    """Indented lists, and block style for multi-line text so messages read as on the wire."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_DocumentDumper.add_representer(str, _represent_str)
+
+
+def dump_documents(documents: list[dict[str, Any]], fmt: str = "yaml") -> str:
+    """Text for people (LF endings). JSON is always a list; YAML is a list only for many."""
+    people = [_for_people(doc) for doc in documents]
+    if fmt == "json":
+        return json.dumps(people, ensure_ascii=False, indent=2) + "\n"
+    if fmt != "yaml":
+        raise ValueError(f"unknown format {fmt!r}: use yaml or json")
+    data: Any = people[0] if len(people) == 1 else people
+    return yaml.dump(data, Dumper=_DocumentDumper, allow_unicode=True, sort_keys=False, width=4096)
+
+
+def _for_people(doc: dict[str, Any]) -> dict[str, Any]:
+    steps = [
+        {**step, "message": message_for_people(step["message"])} if "message" in step else step
+        for step in doc["steps"]
+    ]
+    return {**doc, "steps": steps}

@@ -1,0 +1,37 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sipflows import services
+from sipflows.sip.flowdoc import parse_documents, validate_document
+from tests.samples import SAMPLE_FLOW
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+
+@pytest.fixture
+def sample_document():
+    """A fresh, raw (unvalidated) copy of a small flow document, for tests to spoil."""
+    return copy.deepcopy(yaml.safe_load(SAMPLE_FLOW))
+
+
+@pytest.fixture
+def sample_flow(db):
+    documents = parse_documents(SAMPLE_FLOW, name="sample.yaml")
+    return services.flows_import(documents=documents)[0]
+
+
+@pytest.fixture
+def library(db):
+    """The seed library from fixtures/, as `make run` loads it."""
+    documents = []
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        documents += parse_documents(path.read_bytes(), name=path.name)
+    return services.flows_import(documents=documents)
+
+
+def validated(document):
+    return validate_document(document, name="test.yaml")
