@@ -43,5 +43,5 @@ chromium:
 
 # For maintainers after changing UI strings: refresh and compile the Chinese catalogue.
 messages: $(VENV)/.installed
-	cd sipflows && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete
-	cd sipflows && ../$(PY) ../manage.py compilemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
