@@ -1,0 +1,1 @@
+"""SIP protocol code: parsing, lexing and highlighting SIP messages (no Django)."""

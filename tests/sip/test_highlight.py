@@ -1,0 +1,86 @@
+import html
+import re
+
+import pytest
+
+from sipflows.sip.highlight import focus_lines, highlight_css, highlight_message
+from tests.sip.test_message import INVITE, RINGING
+
+
+def emphasised(markup: str) -> list[str]:
+    """The plain text of every line wrapped in <span class="hll">."""
+    lines = re.findall(r'<span class="hll">(.*?)\n</span>', markup)
+    return [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in lines]
+
+
+def test_html_is_wrapped_and_highlighted():
+    markup = highlight_message(RINGING)
+    assert markup.startswith('<div class="sipmsg"><pre>')
+    assert '<span class="kc">SIP/2.0</span>' in markup
+    assert '<span class="na">CSeq</span>' in markup
+    assert 'class="hll"' not in markup
+
+
+def test_text_survives_and_crlf_becomes_lf():
+    text = html.unescape(re.sub(r"<[^>]+>", "", highlight_message(INVITE)))
+    assert text == INVITE.replace("\r\n", "\n") + "\n"  # the last "\n" follows </div>
+
+
+def test_focus_on_a_header_covers_its_continuation_lines():
+    assert emphasised(highlight_message(INVITE, ["Replaces"])) == [
+        "Replaces: 12345600@atlanta.example.com",
+        " ;from-tag=23431;to-tag=1234567",
+    ]
+
+
+def test_focus_accepts_compact_forms_and_any_case():
+    lines = ["Via: SIP/2.0/TLS server.example.com:5061", " ;branch=z9hG4bK74rf"]
+    assert emphasised(highlight_message(INVITE, ["v"])) == lines
+    assert emphasised(highlight_message(INVITE, [" VIA "])) == lines
+    compact = INVITE.replace("Via:", "v:")
+    assert emphasised(highlight_message(compact, ["Via"]))[0].startswith("v: SIP/2.0/TLS")
+
+
+def test_focus_on_sdp_prefixes():
+    assert emphasised(highlight_message(INVITE, ["a=sendonly", "m=audio"])) == [
+        "m=audio 49170 RTP/AVP 0",
+        "a=sendonly",
+    ]
+    assert emphasised(highlight_message(INVITE, ["c="])) == ["c=IN IP4 server.example.com"]
+
+
+def test_focus_on_several_headers_and_unknown_names():
+    markup = highlight_message(INVITE, ["CSeq", "Call-ID", "Nothing-Like-It", "", "a=inactive"])
+    assert emphasised(markup) == ["Call-ID: a5-75-34-12-76@server.example.com", "CSeq: 1 INVITE"]
+
+
+def test_focus_line_numbers_count_leading_blank_lines():
+    assert focus_lines("\n\n" + RINGING, ["CSeq"]) == [8]
+    assert emphasised(highlight_message("\n\n" + RINGING, ["CSeq"])) == ["CSeq: 1 INVITE"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        RINGING.replace("Ringing", "<script>alert('x')</script>"),
+        RINGING + "<script>alert(1)</script>",
+        'SIP/2.0 200 OK\nTo: "<script>" <sip:a&b>\n\n',
+        "<script>alert(1)</script>",
+    ],
+)
+def test_everything_is_escaped(text):
+    markup = highlight_message(text, ["To"])
+    assert "<script" not in markup
+    assert "&lt;script" in markup
+
+
+def test_css_is_scoped_and_styles_the_emphasis():
+    css = highlight_css()
+    assert ".sipmsg .hll { background-color" in css
+    assert ".sipmsg .na " in css
+    assert all(rule.startswith(".sipmsg") for rule in css.splitlines())
+
+
+def test_odd_input_does_not_break_highlighting():
+    for text in ("", "\x00\ufeff\r", "junk\r\r\n", "SIP/2.0 200 OK\n\n" + "x" * 100_000):
+        assert highlight_message(text, ["Via", "a=sendonly"]).startswith('<div class="sipmsg">')
