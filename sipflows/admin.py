@@ -12,7 +12,16 @@ class NoteInline(admin.StackedInline):
     model = Note
     extra = 0
     fk_name = "flow"
-    fields = ["position", "step", "kind", "where", "as_written", "correction", "discussion"]
+    fields = [
+        "position",
+        "step",
+        "kind",
+        "where",
+        "as_written",
+        "correction",
+        "discussion",
+        "acknowledges",
+    ]
 
 
 @admin.register(Flow)

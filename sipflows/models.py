@@ -89,6 +89,8 @@ class Note(models.Model):
     as_written = models.TextField(blank=True)
     correction = models.TextField(blank=True)
     discussion = models.JSONField(default=dict)
+    # Checker rules whose findings on this step the note explains (so they are not reported).
+    acknowledges = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["flow", "position"]

@@ -121,4 +121,6 @@ def _note_document(note: Note) -> dict[str, Any]:
     optional = {"where": note.where, "as_written": note.as_written, "correction": note.correction}
     doc.update({k: v for k, v in optional.items() if v})
     doc["discussion"] = note.discussion
+    if note.acknowledges:
+        doc["acknowledges"] = note.acknowledges
     return doc

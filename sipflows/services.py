@@ -69,6 +69,7 @@ def flow_replace(*, flow: Flow | None, document: dict[str, Any]) -> Flow:
             as_written=n.get("as_written", ""),
             correction=n.get("correction", ""),
             discussion=n["discussion"],
+            acknowledges=n.get("acknowledges", []),
         )
         for position, n in enumerate(document.get("notes", []))
     )

@@ -32,7 +32,7 @@ TOP_KEYS = ("slug", "title", "source", "summary", "participants", "steps", "note
 SOURCE_KEYS = ("document", "section")
 PARTICIPANT_KEYS = ("key", "name", "role")
 STEP_KEYS = ("label", "kind", "from", "to", "media", "text", "focus", "message", "annotation")
-NOTE_KEYS = ("step", "kind", "where", "as_written", "correction", "discussion")
+NOTE_KEYS = ("step", "kind", "where", "as_written", "correction", "discussion", "acknowledges")
 
 MAX_DOCUMENT_BYTES = 2_000_000
 
@@ -276,6 +276,15 @@ def _notes(items: Any, name: str, labels: set[str]) -> list[dict[str, Any]]:
             raise FlowDocumentError(
                 name, "needs an English discussion (en)", key=f"{where}.discussion"
             )
+        acknowledges = item.get("acknowledges", [])
+        if not isinstance(acknowledges, list) or not all(
+            isinstance(rule, str) and rule for rule in acknowledges
+        ):
+            raise FlowDocumentError(
+                name, "must be a list of checker rule names", key=f"{where}.acknowledges"
+            )
+        if acknowledges:
+            note["acknowledges"] = list(acknowledges)
         result.append(note)
     return result
 

@@ -98,7 +98,9 @@ def test_note_on_a_missing_step_is_refused(sample_document):
 
 def test_bilingual_text_rejects_other_languages(sample_document):
     sample_document["title"]["fr"] = "Appel"
-    with pytest.raises(FlowDocumentError, match="key 'title': must be a mapping with keys en and zh"):
+    with pytest.raises(
+        FlowDocumentError, match="key 'title': must be a mapping with keys en and zh"
+    ):
         load(sample_document)
 
 
