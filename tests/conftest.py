@@ -11,7 +11,6 @@ from tests.samples import SAMPLE_FLOW
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-
 @pytest.fixture
 def sample_document():
     """A fresh, raw (unvalidated) copy of a small flow document, for tests to spoil."""
