@@ -32,24 +32,34 @@ def notes_index(request):
 
 
 def _stepper_context(flow: Flow, label: str | None) -> dict:
+    """Everything the stepper partials need; label None is the overview, before the first step."""
     steps = list(flow.steps.all())
-    index = None
-    if label is not None:
-        index = next((i for i, s in enumerate(steps) if s.label == label), None)
-        if index is None:
-            raise Http404(f"{flow.slug} has no step {label}")
-    step = steps[index] if index is not None else None
-    return {
+    context = {
         "flow": flow,
         "steps": steps,
-        "step": step,
-        "position": index + 1 if step else 0,
-        "previous_step": steps[index - 1] if step and index > 0 else None,
-        "next_step": steps[index + 1] if step and index + 1 < len(steps) else steps[0] if not step else None,
+        "step": None,
+        "position": 0,
+        "previous_step": None,
+        "next_step": steps[0],
         "ladder": _ladder(flow, steps),
-        "message_html": mark_safe(highlight_message(step.message, step.focus)) if step and step.message else "",
+        "message_html": "",
         "flow_notes": list(flow.notes.all()),
     }
+    if label is None:
+        return context
+    index = next((i for i, s in enumerate(steps) if s.label == label), None)
+    if index is None:
+        raise Http404(f"{flow.slug} has no step {label}")
+    step = steps[index]
+    context.update(
+        step=step,
+        position=index + 1,
+        previous_step=steps[index - 1] if index > 0 else None,
+        next_step=steps[index + 1] if index + 1 < len(steps) else None,
+        # Pygments output: every character of the message is escaped by the formatter.
+        message_html=mark_safe(highlight_message(step.message, step.focus)) if step.message else "",
+    )
+    return context
 
 
 def _ladder(flow: Flow, steps: list[Step]):

@@ -1,0 +1,45 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def test_keyboard_steps_through_call_pickup_to_f7(page, served_library):
+    page.goto(f"{served_library}/flows/call-pickup/")
+    for label in ("F1", "F2", "F3", "F4", "F5", "F6", "F7"):
+        page.keyboard.press("ArrowRight")
+        expect(page).to_have_url(re.compile(f"/flows/call-pickup/{label}/$"))
+        expect(page.locator(".ladder .is-current")).to_have_attribute("data-label", label)
+    message = page.locator("#message")
+    expect(message.locator(".hll .na", has_text=re.compile("^Replaces$"))).to_be_visible()
+    note = page.locator("#step-notes .note-rfc-defect", has_text="Carol")
+    expect(note.locator(".as-written pre")).to_contain_text("Bob and Carol")
+    expect(note.locator(".discussion")).to_contain_text("Bill")
+
+
+def test_left_arrow_goes_back_and_the_browser_back_button_follows(page, served_library):
+    page.goto(f"{served_library}/flows/call-pickup/F3/")
+    page.keyboard.press("ArrowLeft")
+    expect(page).to_have_url(re.compile("/flows/call-pickup/F2/$"))
+    expect(page.locator(".step-title .label")).to_have_text("F2")
+    page.go_back()
+    expect(page.locator(".step-title .label")).to_have_text("F3")
+
+
+def test_clicking_an_arrow_on_the_ladder_opens_that_step(page, served_library):
+    page.goto(f"{served_library}/flows/call-pickup/")
+    page.locator('.ladder [data-label="F9"]').click()
+    expect(page).to_have_url(re.compile("/flows/call-pickup/F9/$"))
+    expect(page.locator("#message")).to_contain_text("CANCEL sips:bob@biloxi.example.com")
+
+
+def test_without_javascript_the_links_still_step(browser, served_library):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{served_library}/flows/call-pickup/F1/")
+    page.locator('a[rel="next"]').click()
+    expect(page).to_have_url(re.compile("/flows/call-pickup/F2/$"))
+    expect(page.locator("#message")).to_contain_text("SIP/2.0 180 Ringing")
+    context.close()

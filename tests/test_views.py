@@ -1,0 +1,101 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_all_18_slots_even_when_flows_are_missing(client, sample_flow):
+    page = client.get("/").content.decode()
+    for section in ("2.1", "2.6", "2.12", "2.18"):
+        assert f"§{section}" in page
+    assert page.count("not in the library yet") == 18
+
+
+def test_home_links_the_flows_the_library_holds(client, library):
+    page = client.get("/").content.decode()
+    assert 'href="/flows/call-pickup/"' in page
+    assert page.count("not in the library yet") == 18 - len(library)
+
+
+def test_flows_outside_rfc_5359_are_listed_too(client, sample_flow):
+    page = client.get("/").content.decode()
+    assert 'href="/flows/sample-call/"' in page
+
+
+def test_overview_shows_the_ladder_summary_and_a_start_link(client, sample_flow):
+    page = client.get("/flows/sample-call/").content.decode()
+    assert '<svg class="ladder-body"' in page
+    assert "Alice calls Bob and hangs up." in page
+    assert 'rel="next" data-step-link href="/flows/sample-call/F1/"' in page
+
+
+def test_step_page_highlights_the_current_arrow(client, sample_flow):
+    page = client.get("/flows/sample-call/F2/").content.decode()
+    assert page.count("is-current") == 1
+    assert re.search(r'<a [^>]*is-current[^>]*data-label="F2"', page)
+
+
+def test_step_page_shows_the_highlighted_message_and_annotation(client, sample_flow):
+    page = client.get("/flows/sample-call/F1/").content.decode()
+    assert 'class="sipmsg"' in page
+    assert '<span class="na">Max-Forwards</span>' in page
+    assert "Alice invites Bob." in page
+
+
+def test_annotation_text_is_escaped(client, sample_flow):
+    page = client.get("/flows/sample-call/F2/").content.decode()
+    assert "Bob answers &lt;at once&gt;." in page
+
+
+def test_step_page_puts_the_rfc_as_written_beside_the_correction(client, sample_flow):
+    page = client.get("/flows/sample-call/F2/").content.decode()
+    notes = page.split('id="step-notes"')[1]
+    assert "The RFC as written" in notes
+    assert "tag=314578" in notes.split('class="as-written"')[1].split("</figure>")[0]
+    assert "tag=3145678" in notes.split('class="correction"')[1].split("</figure>")[0]
+
+
+def test_previous_and_next_are_plain_links(client, sample_flow):
+    page = client.get("/flows/sample-call/F2/").content.decode()
+    assert 'rel="prev" data-step-link href="/flows/sample-call/F1/"' in page
+    assert 'rel="next" data-step-link href="/flows/sample-call/M1/"' in page
+
+
+def test_media_and_event_steps_have_their_own_pages(client, sample_flow):
+    assert "Two-way RTP" in client.get("/flows/sample-call/M1/").content.decode()
+    assert "Bob is busy" in client.get("/flows/sample-call/E1/").content.decode()
+
+
+def test_htmx_request_gets_only_the_stepper_partial(client, sample_flow):
+    response = client.get("/flows/sample-call/F1/", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="stepper"')
+    assert "<html" not in body
+    assert "Alice invites Bob." in body
+
+
+def test_unknown_flow_and_step_are_404(client, sample_flow):
+    assert client.get("/flows/no-such-flow/").status_code == 404
+    assert client.get("/flows/sample-call/F99/").status_code == 404
+
+
+def test_notes_page_lists_every_note_with_a_link_to_its_step(client, sample_flow):
+    page = client.get(reverse("notes")).content.decode()
+    assert page.count('class="note note-') == 2
+    assert 'href="/flows/sample-call/F2/"' in page
+
+
+def test_chinese_sticks_once_chosen(client, sample_flow):
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get("/flows/sample-call/F1/").content.decode()
+    assert "Alice 邀请 Bob。" in page
+    assert "Alice invites Bob." not in page
+    assert '<html lang="zh-hans">' in page
+
+
+def test_chinese_ui_strings_are_translated(client, sample_flow):
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get("/flows/sample-call/F2/").content.decode()
+    assert "RFC 原文" in page
