@@ -3,6 +3,7 @@
 Bilingual texts are stored as {"en": ..., "zh": ...} so they map one to one onto the flow document.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -97,3 +98,30 @@ class Note(models.Model):
 
     def __str__(self):
         return f"{self.flow.slug} {self.kind} {self.where}"
+
+
+class LiveSession(models.Model):
+    """An instructor-led walkthrough: the instructor's step is the class's step."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="live_sessions")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_sessions"
+    )
+    code = models.CharField(max_length=8, unique=True)
+    # Position in the flow's steps; None is the overview, before the first step.
+    step_index = models.PositiveIntegerField(null=True, blank=True)
+    # Grows with every move, so a follower can drop a frame older than one it has shown.
+    seq = models.PositiveIntegerField(default=0)
+    viewers = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.code} ({self.flow.slug})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None
+
+    def get_absolute_url(self):
+        return reverse("live_follow", args=[self.code])

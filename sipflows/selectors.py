@@ -7,8 +7,10 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from .models import Flow, Note, Step
+from .models import Flow, LiveSession, Note, Step
 from .sip.rfc5359 import FLOW_SLOTS, GROUPS, FlowSlot
+
+INSTRUCTOR_GROUP = "instructor"
 
 GROUP_TITLES = {
     "hold": _("Hold"),
@@ -74,6 +76,29 @@ def flows_with_content():
 
 def flow_get(*, slug: str) -> Flow:
     return get_object_or_404(flows_with_content(), slug=slug)
+
+
+def flow_find(*, slug: str) -> Flow | None:
+    return flows_with_content().filter(slug=slug).first()
+
+
+def is_instructor(user) -> bool:
+    """Instructors are in the `instructor` group; superusers may teach too."""
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name=INSTRUCTOR_GROUP).exists()
+    )
+
+
+def live_session_get(*, code: str) -> LiveSession:
+    return get_object_or_404(LiveSession.objects.select_related("flow"), code=code.upper())
+
+
+def live_session_find(*, code: str) -> LiveSession | None:
+    return LiveSession.objects.filter(code=code).first()
+
+
+def live_session_flow(*, code: str) -> Flow:
+    return flows_with_content().get(live_sessions__code=code)
 
 
 def notes_all() -> list[Note]:

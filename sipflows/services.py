@@ -1,10 +1,13 @@
 """Writes to the library. Every write is atomic: a bad document changes nothing."""
 
+import secrets
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from .models import Flow, Note, Participant, Step
+from .models import Flow, LiveSession, Note, Participant, Step
 
 
 @transaction.atomic
@@ -74,3 +77,42 @@ def flow_replace(*, flow: Flow | None, document: dict[str, Any]) -> Flow:
         for position, n in enumerate(document.get("notes", []))
     )
     return flow
+
+
+# Join codes avoid look-alike characters (0/O, 1/I/L) so they can be read off a projector.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+
+
+@transaction.atomic
+def live_session_start(*, flow: Flow, owner) -> LiveSession:
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if not LiveSession.objects.filter(code=code).exists():
+            return LiveSession.objects.create(flow=flow, owner=owner, code=code)
+
+
+@transaction.atomic
+def live_session_move(*, code: str, step_index: int | None) -> LiveSession:
+    """Put the class on a step; the sequence number orders the frames the followers get."""
+    session = LiveSession.objects.select_for_update().get(code=code, ended_at__isnull=True)
+    session.step_index = step_index
+    session.seq += 1
+    session.save(update_fields=["step_index", "seq"])
+    return session
+
+
+@transaction.atomic
+def live_session_end(*, code: str) -> LiveSession:
+    session = LiveSession.objects.select_for_update().get(code=code)
+    if session.ended_at is None:
+        session.ended_at = timezone.now()
+        session.seq += 1
+        session.save(update_fields=["ended_at", "seq"])
+    return session
+
+
+def live_viewers_change(*, code: str, by: int) -> int:
+    """Count a student in or out; returns how many are watching now."""
+    LiveSession.objects.filter(code=code).update(viewers=F("viewers") + by)
+    return LiveSession.objects.values_list("viewers", flat=True).get(code=code)

@@ -1,13 +1,14 @@
-from django.http import Http404
-from django.shortcuts import render
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
-from . import selectors
-from .ladder import LaneSpec, StepSpec, layout_ladder
-from .models import Flow, Step
-from .sip.highlight import highlight_message
-from .sip.message import parse_message
-from .templatetags.sipflows import tr
+from . import selectors, services
+from .forms import JoinForm
+from .frames import step_index, stepper_context
+from .hub import announce_sync
 
 
 def home(request):
@@ -19,64 +20,77 @@ def home(request):
 
 
 def flow_page(request, slug: str, label: str | None = None):
-    """The flow overview (no label) or one step; htmx requests get only the stepper partial."""
+    """The flow overview (no label) or one step; htmx requests get the step's frame."""
     flow = selectors.flow_get(slug=slug)
+    index = step_index(list(flow.steps.all()), label)
     template = "sipflows/flow.html"
     if request.htmx:
-        template += "#stepper"
-    return render(request, template, _stepper_context(flow, label))
+        template += "#step-frame"
+    context = stepper_context(
+        flow,
+        index,
+        mode="solo",
+        ws_url=f"/ws/flows/{slug}/",
+        can_teach=selectors.is_instructor(request.user),
+    )
+    return render(request, template, context)
 
 
 def notes_index(request):
     return render(request, "sipflows/notes.html", {"notes": selectors.notes_all()})
 
 
-def _stepper_context(flow: Flow, label: str | None) -> dict:
-    """Everything the stepper partials need; label None is the overview, before the first step."""
-    steps = list(flow.steps.all())
-    context = {
-        "flow": flow,
-        "steps": steps,
-        "step": None,
-        "position": 0,
-        "previous_step": None,
-        "next_step": steps[0],
-        "ladder": _ladder(flow, steps),
-        "message_html": "",
-        "flow_notes": list(flow.notes.all()),
-    }
-    if label is None:
-        return context
-    index = next((i for i, s in enumerate(steps) if s.label == label), None)
-    if index is None:
-        raise Http404(f"{flow.slug} has no step {label}")
-    step = steps[index]
-    context.update(
-        step=step,
-        position=index + 1,
-        previous_step=steps[index - 1] if index > 0 else None,
-        next_step=steps[index + 1] if index + 1 < len(steps) else None,
-        # Pygments output: every character of the message is escaped by the formatter.
-        message_html=mark_safe(highlight_message(step.message, step.focus)) if step.message else "",
-    )
-    return context
+@require_POST
+@login_required
+def live_start(request, slug: str):
+    if not selectors.is_instructor(request.user):
+        raise PermissionDenied("Only instructors start live walkthroughs.")
+    flow = get_object_or_404(selectors.flows_with_content(), slug=slug)
+    session = services.live_session_start(flow=flow, owner=request.user)
+    return redirect("live_present", code=session.code)
 
 
-def _ladder(flow: Flow, steps: list[Step]):
-    lanes = [LaneSpec(key=p.key, name=p.name, role=p.role) for p in flow.participants.all()]
-    return layout_ladder(
-        lanes,
-        [
-            StepSpec(
-                label=s.label,
-                kind=s.kind,
-                from_key=s.sender.key if s.sender else None,
-                to_key=s.receiver.key if s.receiver else None,
-                caption=parse_message(s.message).summary if s.kind == "message" else tr(s.text),
-                media=s.media or None,
-                has_notes=bool(s.notes.all()),
-                url=s.get_absolute_url(),
-            )
-            for s in steps
-        ],
+def live_join(request):
+    form = JoinForm(request.GET or None)
+    if form.is_valid():
+        return redirect("live_follow", code=form.cleaned_data["code"])
+    return render(request, "sipflows/live_join.html", {"form": form})
+
+
+def live_follow(request, code: str):
+    session = selectors.live_session_get(code=code)
+    return _live_page(request, session, mode="follow")
+
+
+@login_required
+def live_present(request, code: str):
+    session = selectors.live_session_get(code=code)
+    if session.owner_id != request.user.pk:
+        raise PermissionDenied("This walkthrough belongs to another instructor.")
+    join_url = request.build_absolute_uri(session.get_absolute_url())
+    # segno's SVG is ours, not user text: safe to put in the page as it is.
+    qr = mark_safe(segno.make(join_url, error="m").svg_inline(scale=5))
+    return _live_page(request, session, mode="present", join_url=join_url, qr_svg=qr)
+
+
+@require_POST
+@login_required
+def live_end(request, code: str):
+    session = selectors.live_session_get(code=code)
+    if session.owner_id != request.user.pk:
+        raise PermissionDenied("This walkthrough belongs to another instructor.")
+    announce_sync(services.live_session_end(code=session.code))
+    return redirect(session.flow.get_absolute_url())
+
+
+def _live_page(request, session, *, mode: str, **extra):
+    flow = selectors.flow_get(slug=session.flow.slug)
+    context = stepper_context(
+        flow,
+        session.step_index,
+        mode=mode,
+        session=session,
+        ws_url=f"/ws/live/{session.code}/",
+        **extra,
     )
+    return render(request, "sipflows/live.html", context)

@@ -28,7 +28,7 @@ def test_overview_shows_the_ladder_summary_and_a_start_link(client, sample_flow)
     page = client.get("/flows/sample-call/").content.decode()
     assert '<svg class="ladder-body"' in page
     assert "Alice calls Bob and hangs up." in page
-    assert 'rel="next" data-step-link href="/flows/sample-call/F1/"' in page
+    assert 'rel="next" data-step-link data-label="F1" href="/flows/sample-call/F1/"' in page
 
 
 def test_step_page_highlights_the_current_arrow(client, sample_flow):
@@ -59,8 +59,8 @@ def test_step_page_puts_the_rfc_as_written_beside_the_correction(client, sample_
 
 def test_previous_and_next_are_plain_links(client, sample_flow):
     page = client.get("/flows/sample-call/F2/").content.decode()
-    assert 'rel="prev" data-step-link href="/flows/sample-call/F1/"' in page
-    assert 'rel="next" data-step-link href="/flows/sample-call/M1/"' in page
+    assert 'rel="prev" data-step-link data-label="F1" href="/flows/sample-call/F1/"' in page
+    assert 'rel="next" data-step-link data-label="M1" href="/flows/sample-call/M1/"' in page
 
 
 def test_media_and_event_steps_have_their_own_pages(client, sample_flow):
@@ -68,11 +68,12 @@ def test_media_and_event_steps_have_their_own_pages(client, sample_flow):
     assert "Bob is busy" in client.get("/flows/sample-call/E1/").content.decode()
 
 
-def test_htmx_request_gets_only_the_stepper_partial(client, sample_flow):
+def test_htmx_request_gets_only_the_step_frame(client, sample_flow):
     response = client.get("/flows/sample-call/F1/", headers={"HX-Request": "true"})
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="stepper"')
-    assert "<html" not in body
+    assert body.lstrip().startswith('<div id="ladder-cursor" hx-swap-oob="true"')
+    assert '<div id="step-panel" class="step-panel" hx-swap-oob="true">' in body
+    assert "<html" not in body and "<svg" not in body
     assert "Alice invites Bob." in body
 
 

@@ -1,6 +1,12 @@
 import os
+import socket
+import threading
+import time
 
 import pytest
+import uvicorn
+from django.contrib.auth.models import Group, User
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from sipflows import services
@@ -39,10 +45,55 @@ def page(browser):
     context.close()
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
-def served_library(transactional_db, live_server):
+def asgi_server(transactional_db):
+    """The whole ASGI app (pages and websockets) served by uvicorn in a thread of this process,
+    so it shares the test database and the in-memory channel layer."""
+    from sipflows.asgi import application
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def served_library(asgi_server):
     documents = []
     for path in sorted(FIXTURES.glob("*.yaml")):
         documents += parse_documents(path.read_bytes(), name=path.name)
     services.flows_import(documents=documents)
-    return live_server.url
+    return asgi_server
+
+
+@pytest.fixture
+def instructor_context(browser, served_library):
+    """A browser context signed in as a member of the instructor group."""
+    user = User.objects.create_user("teacher", password="a-long-test-password")
+    # Transactional tests flush the group the migration made; make it again.
+    user.groups.add(Group.objects.get_or_create(name="instructor")[0])
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1366, "height": 850})
+    host = served_library.split("//")[1].split(":")[0]
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "domain": host, "path": "/"}])
+    yield context
+    context.close()

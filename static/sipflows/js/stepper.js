@@ -1,49 +1,119 @@
-// The stepper without page loads: prev/next links, arrows on the ladder and the ← → keys
-// fetch the #stepper partial with htmx and swap it in place; the URL follows the step.
-// Without JavaScript the same links are plain links.
+// The stepper, driven over a websocket (htmx ws extension): buttons, the ← → keys and clicks on
+// the ladder send small JSON actions; the server answers with frames whose elements replace
+// those with the same ids. Without a socket, links load the step's frame over plain HTTP, and
+// without JavaScript they are ordinary links.
 (function () {
   "use strict";
 
-  function go(url, push) {
-    htmx.ajax("GET", url, { target: "#stepper", swap: "outerHTML" }).then(function () {
-      if (push) history.pushState({ sipflowsStep: true }, "", url);
-    });
+  let socket = null; // the ws extension's socket wrapper while connected
+  let fromHistory = false; // a frame asked for by the back button must not push history again
+
+  const stepper = () => document.getElementById("stepper");
+  const mode = () => stepper().dataset.mode; // solo | follow | present
+  let exploring = false;
+
+  function send(action, extra) {
+    if (!socket) return false;
+    socket.send(JSON.stringify(Object.assign({ action: action }, extra || {})));
+    return true;
   }
 
+  function labelFromPath(path) {
+    const match = path.match(/^\/flows\/[^/]+\/([^/]+)\/$/);
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  // Go to a step: over the socket when there is one, else fetch the same frame over HTTP.
+  function go(label, href) {
+    if (mode() === "follow" && !exploring) setExploring(true);
+    if (send("goto", { label: label || null })) return;
+    if (mode() !== "solo") return;
+    htmx.ajax("GET", href, { target: "#step-panel", swap: "none" }).then(applyCursor);
+  }
+
+  function setExploring(on) {
+    exploring = on;
+    send(on ? "explore" : "follow");
+    const root = stepper();
+    root.querySelector(".controls .explore")?.toggleAttribute("hidden", on);
+    root.querySelector(".controls .follow")?.toggleAttribute("hidden", !on);
+    root.classList.toggle("is-exploring", on);
+  }
+
+  // The frame's #ladder-cursor names the current step: move the highlight on the ladder,
+  // which stays in the page, then follow with the URL and the title.
+  function applyCursor() {
+    const cursor = document.getElementById("ladder-cursor");
+    if (!cursor) return;
+    const ladder = stepper().querySelector(".ladder");
+    const old = ladder.querySelector(".is-current");
+    const next = cursor.dataset.current && document.getElementById("step-" + cursor.dataset.current);
+    if (old !== next) {
+      if (old) {
+        old.classList.remove("is-current");
+        old.removeAttribute("aria-current");
+      }
+      if (next) {
+        next.classList.add("is-current");
+        next.setAttribute("aria-current", "step");
+        next.scrollIntoView({ block: "nearest", inline: "nearest" });
+      }
+    }
+    document.title = cursor.dataset.title;
+    const url = cursor.dataset.url;
+    if (url && url !== location.pathname && !fromHistory) history.pushState({}, "", url);
+    fromHistory = false;
+    if ("ended" in cursor.dataset) stepper().querySelector(".controls").hidden = true;
+  }
+
+  document.addEventListener("htmx:wsOpen", function (event) {
+    socket = event.detail.socketWrapper;
+    stepper().querySelector(".controls").hidden = false;
+    // Resync after a (re)connect: the server learns where this page is.
+    if (mode() === "solo") send("goto", { label: labelFromPath(location.pathname) });
+    if (exploring) send("explore");
+  });
+  document.addEventListener("htmx:wsClose", function () {
+    socket = null;
+  });
+  document.addEventListener("htmx:wsAfterMessage", applyCursor);
+
   document.addEventListener("click", function (event) {
-    const link = event.target.closest("#stepper a[data-step-link], #stepper .ladder a[href]");
-    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const control = event.target.closest("#stepper .controls button[data-action]");
+    if (control) {
+      const action = control.dataset.action;
+      if (action === "explore" || action === "follow") setExploring(action === "explore");
+      else send(action);
+      return;
+    }
+    const link = event.target.closest("#stepper a[data-step-link], #stepper .ladder a[data-label]");
+    if (!link || (mode() === "follow" && !socket)) return;
     event.preventDefault();
-    go(link.getAttribute("href"), true);
+    go(link.dataset.label, link.getAttribute("href"));
+  });
+
+  document.addEventListener("change", function (event) {
+    const select = event.target.closest("#stepper select[data-action]");
+    if (select) send(select.dataset.action, { speed: select.value });
   });
 
   document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.target.closest("input, textarea, select, button, [contenteditable]")) return;
+    if (!stepper() || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
     const rel = { ArrowLeft: "prev", ArrowRight: "next" }[event.key];
-    const link = rel && document.querySelector('#stepper a[rel="' + rel + '"]');
-    if (!link) return;
+    if (!rel) return;
     event.preventDefault();
-    go(link.getAttribute("href"), true);
+    // Relative moves over the socket, so quick presses add up instead of repeating one goto.
+    if (mode() === "follow" && !exploring) setExploring(true);
+    if (send(rel)) return;
+    const link = document.querySelector('#step-panel a[rel="' + rel + '"]');
+    if (link) go(link.dataset.label, link.getAttribute("href"));
   });
 
   window.addEventListener("popstate", function () {
-    if (document.getElementById("stepper")) go(location.pathname, false);
-  });
-
-  // Keep the ladder where the reader had it, then bring the current arrow into view.
-  let ladderScroll = null;
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    const ladder = event.detail.target.querySelector(".ladder");
-    ladderScroll = ladder && [ladder.scrollLeft, ladder.scrollTop];
-  });
-  document.addEventListener("htmx:afterSettle", function () {
-    const stepper = document.getElementById("stepper");
-    if (!stepper) return;
-    document.title = stepper.dataset.title;
-    const ladder = stepper.querySelector(".ladder");
-    if (ladder && ladderScroll) [ladder.scrollLeft, ladder.scrollTop] = ladderScroll;
-    const current = stepper.querySelector(".ladder .is-current");
-    if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (!stepper() || mode() !== "solo") return;
+    fromHistory = true;
+    go(labelFromPath(location.pathname), location.pathname);
   });
 })();

@@ -1,0 +1,300 @@
+"""Websocket stepper: solo stepping (with Play timed here) and live walkthroughs.
+
+Clients send small JSON actions; the server answers with HTML frames whose top-level elements
+carry ids and are swapped in place by the htmx ws extension (see templates/sipflows/flow.html).
+"""
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from . import hub, selectors, services
+from .frames import render_frame
+
+ACTIONS = {"next", "prev", "goto", "play", "pause", "speed", "explore", "follow"}
+SPEEDS = (0.5, 1.0, 1.5, 2.0, 3.0)
+PLAY_INTERVAL = 2.5  # seconds per step at speed 1
+MAX_FRAME_BYTES = 1024
+RATE = 10  # actions per second, sustained
+BURST = 20
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
+
+
+class BadAction(ValueError):
+    """A frame the stepper cannot act on; str() is the message the sender sees."""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str | None = None
+    speed: float = 1.0
+
+
+def parse_action(text: str) -> Action:
+    if len(text.encode()) > MAX_FRAME_BYTES:
+        raise BadAction(f"Messages are limited to {MAX_FRAME_BYTES} bytes.")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise BadAction('Messages must be JSON objects such as {"action": "next"}.') from None
+    if not isinstance(data, dict) or data.get("action") not in ACTIONS:
+        raise BadAction(f"Unknown action; use one of {', '.join(sorted(ACTIONS))}.")
+    name, label, speed = data["action"], data.get("label"), data.get("speed", 1.0)
+    if (
+        name == "goto"
+        and label is not None
+        and not (isinstance(label, str) and LABEL_RE.match(label))
+    ):
+        raise BadAction("goto needs the label of a step, such as F7.")
+    if name == "speed":
+        try:
+            speed = float(speed)
+        except (TypeError, ValueError):
+            speed = None
+        if speed not in SPEEDS:
+            raise BadAction(f"Speed must be one of {', '.join(str(s) for s in SPEEDS)}.")
+    return Action(name=name, label=label if name == "goto" else None, speed=speed)
+
+
+def move_target(index: int | None, action: Action, labels: list[str]) -> int | None:
+    """Where next/prev/goto lead from `index` (None is the overview, before the first step)."""
+    if action.name == "next":
+        return 0 if index is None else min(index + 1, len(labels) - 1)
+    if action.name == "prev":
+        return None if not index else index - 1
+    if action.label is None:
+        return None
+    return labels.index(action.label) if action.label in labels else index
+
+
+class RateLimiter:
+    """A token bucket: BURST actions at once, RATE per second after that."""
+
+    def __init__(self, rate: float = RATE, burst: int = BURST):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def scope_language(scope) -> str:
+    """The reader's language: the language cookie, else Accept-Language, else the default."""
+    supported = {code for code, _ in settings.LANGUAGES}
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie in supported:
+        return cookie
+    headers = dict(scope.get("headers", []))
+    for accepted, _ in parse_accept_lang_header(headers.get(b"accept-language", b"").decode()):
+        try:
+            return translation.get_supported_language_variant(accepted)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class StepperBase(AsyncWebsocketConsumer):
+    """Steps through a flow for one connection; subclasses decide who may move what."""
+
+    flow = None
+    index: int | None = None
+    playing = False
+    speed = 1.0
+
+    async def connect(self):
+        self.language = scope_language(self.scope)
+        self.limiter = RateLimiter()
+        self.player: asyncio.Task | None = None
+        self.send_lock = asyncio.Lock()
+        self.last_seq = -1
+
+    async def disconnect(self, code):
+        self._stop_playing()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.limiter.allow():
+            return await self.notice("Too many actions: slow down a little.")
+        try:
+            action = parse_action(text_data or "")
+        except BadAction as error:
+            return await self.notice(str(error))
+        await self.act(action)
+
+    async def act(self, action: Action) -> None:
+        raise NotImplementedError
+
+    async def step(self, action: Action) -> None:
+        """Move this connection's own position (solo stepping or exploring)."""
+        self.index = move_target(self.index, action, self.labels)
+        await self.deliver(None, await self.frame(self.index))
+
+    async def control_play(self, action: Action, advance) -> None:
+        """Play, pause and speed, with `advance` called once per tick while playing."""
+        if action.name == "speed":
+            self.speed = action.speed
+        elif action.name == "play" and not self.playing:
+            self.playing = True
+            self.player = asyncio.create_task(self._play(advance))
+        elif action.name == "pause":
+            self._stop_playing()
+        await self.deliver(None, self.play_button())
+
+    async def _play(self, advance) -> None:
+        while self.playing:
+            await asyncio.sleep(PLAY_INTERVAL / self.speed)
+            if not await advance():
+                self.playing = False
+                await self.deliver(None, self.play_button())
+
+    def _stop_playing(self) -> None:
+        self.playing = False
+        if self.player:
+            self.player.cancel()
+            self.player = None
+
+    @property
+    def labels(self) -> list[str]:
+        return [s.label for s in self.flow.steps.all()]
+
+    async def frame(self, index: int | None, **extra) -> str:
+        return await database_sync_to_async(render_frame)(
+            self.flow, index, language=self.language, **extra
+        )
+
+    def play_button(self) -> str:
+        with translation.override(self.language):
+            return render_to_string(
+                "sipflows/flow.html#play-button", {"playing": self.playing, "speed": self.speed}
+            )
+
+    async def notice(self, text: str) -> None:
+        with translation.override(self.language):
+            html = render_to_string("sipflows/flow.html#stepper-notice", {"notice": text})
+        await self.deliver(None, html)
+
+    async def deliver(self, seq: int | None, text: str) -> None:
+        async with self.send_lock:
+            if seq is not None:
+                if seq <= self.last_seq:
+                    return
+                self.last_seq = seq
+            await self.send(text_data=text)
+
+
+class StepperConsumer(StepperBase):
+    """A learner alone with a flow: every action moves only this connection."""
+
+    async def connect(self):
+        await super().connect()
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        self.flow = await database_sync_to_async(selectors.flow_find)(slug=slug)
+        if self.flow is None:
+            return await self.close(code=4404)
+        await self.accept()
+
+    async def act(self, action: Action) -> None:
+        if action.name in ("play", "pause", "speed"):
+            await self.control_play(action, self._advance)
+        elif action.name in ("next", "prev", "goto"):
+            await self.step(action)
+
+    async def _advance(self) -> bool:
+        if self.index is not None and self.index + 1 >= len(self.labels):
+            return False
+        await self.step(Action("next"))
+        return True
+
+
+class LiveConsumer(StepperBase):
+    """A live walkthrough: the owner moves the class; students follow, or explore alone."""
+
+    following = True
+
+    async def connect(self):
+        await super().connect()
+        self.code = self.scope["url_route"]["kwargs"]["code"]
+        session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
+        if session is None:
+            return await self.close(code=4404)
+        user = self.scope.get("user")
+        self.is_owner = bool(user and user.is_authenticated and user.pk == session.owner_id)
+        await self.accept()
+        self.hub = await hub.join(self.code, self)
+        self.flow = self.hub.flow
+        if not self.is_owner and session.is_live:
+            viewers = await database_sync_to_async(services.live_viewers_change)(
+                code=self.code, by=1
+            )
+            await hub.announce_viewers(self.code, viewers)
+        await self.catch_up()
+
+    async def disconnect(self, code):
+        await super().disconnect(code)
+        if getattr(self, "hub", None) is None:
+            return
+        await hub.leave(self.code, self)
+        if not self.is_owner:
+            viewers = await database_sync_to_async(services.live_viewers_change)(
+                code=self.code, by=-1
+            )
+            await hub.announce_viewers(self.code, viewers)
+
+    async def catch_up(self) -> None:
+        """Send the session's current state: on connect, and on coming back to the class."""
+        session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
+        text = await self.hub.render(
+            session.step_index, language=self.language, seq=session.seq, ended=not session.is_live
+        )
+        await self.deliver(session.seq, text)
+
+    async def act(self, action: Action) -> None:
+        if self.is_owner:
+            await self._lead(action)
+        elif action.name == "explore":
+            session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
+            self.following, self.index = False, session.step_index
+        elif action.name == "follow":
+            self.following = True
+            self.last_seq = -1
+            await self.catch_up()
+        elif not self.following and action.name in ("next", "prev", "goto"):
+            await self.step(action)
+        # Anything else from a student is ignored: only the owner moves the class.
+
+    async def _lead(self, action: Action) -> None:
+        if action.name in ("play", "pause", "speed"):
+            await self.control_play(action, self._advance)
+        elif action.name in ("next", "prev", "goto"):
+            await self._move(action)
+
+    async def _move(self, action: Action) -> bool:
+        session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
+        if session is None or not session.is_live:
+            return False
+        target = move_target(session.step_index, action, self.labels)
+        if target == session.step_index:
+            return False
+        moved = await database_sync_to_async(services.live_session_move)(
+            code=self.code, step_index=target
+        )
+        await hub.announce(moved)
+        return True
+
+    async def _advance(self) -> bool:
+        return await self._move(Action("next"))

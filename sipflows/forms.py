@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import LiveSession
+from .services import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        label=_("Join code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).upper()
+        if len(code) != JOIN_CODE_LENGTH or not set(code) <= set(JOIN_CODE_ALPHABET):
+            raise forms.ValidationError(
+                _("A join code is %(length)d letters and digits, as shown on the screen."),
+                params={"length": JOIN_CODE_LENGTH},
+            )
+        if not LiveSession.objects.filter(code=code, ended_at__isnull=True).exists():
+            raise forms.ValidationError(_("No live walkthrough is running with this code."))
+        return code

@@ -1,0 +1,138 @@
+"""Fan-out of live walkthroughs, once per process.
+
+A naive fan-out sends one channel-layer message to every follower's consumer, and each renders
+its own frame. Here each process holds one hub per live session: the hub is the only member of
+the session's group on this process, so a step costs one layer message per process, one render
+per language, and then the same text written to every local follower.
+"""
+
+import asyncio
+import logging
+from typing import Protocol
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from . import selectors
+from .frames import render_frame
+from .models import LiveSession
+
+log = logging.getLogger(__name__)
+
+
+class Member(Protocol):
+    """What a hub needs of a connected consumer."""
+
+    language: str
+    following: bool
+    is_owner: bool
+
+    async def deliver(self, seq: int | None, text: str) -> None:
+        """Send `text`, unless a frame with a higher seq was sent already (None: always)."""
+
+
+def group_name(code: str) -> str:
+    return f"live.{code}"
+
+
+def state_event(session: LiveSession) -> dict:
+    """The group event for a move: ids and numbers only; each process renders for itself."""
+    return {
+        "type": "live.state",
+        "seq": session.seq,
+        "step_index": session.step_index,
+        "ended": not session.is_live,
+    }
+
+
+async def announce(session: LiveSession) -> None:
+    await get_channel_layer().group_send(group_name(session.code), state_event(session))
+
+
+def announce_sync(session: LiveSession) -> None:
+    async_to_sync(announce)(session)
+
+
+async def announce_viewers(code: str, viewers: int) -> None:
+    event = {"type": "live.viewers", "viewers": viewers}
+    await get_channel_layer().group_send(group_name(code), event)
+
+
+class SessionHub:
+    def __init__(self, code: str):
+        self.code = code
+        self.members: set[Member] = set()
+        self.layer = get_channel_layer()
+        self.channel = ""
+        self.listener: asyncio.Task | None = None
+        self.flow = None
+
+    async def start(self) -> None:
+        self.flow = await database_sync_to_async(selectors.live_session_flow)(code=self.code)
+        self.channel = await self.layer.new_channel(prefix="live-hub.")
+        await self.layer.group_add(group_name(self.code), self.channel)
+        self.listener = asyncio.create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self.listener:
+            self.listener.cancel()
+        await self.layer.group_discard(group_name(self.code), self.channel)
+
+    async def render(self, step_index: int | None, *, language: str, seq: int, ended: bool) -> str:
+        return await database_sync_to_async(render_frame)(
+            self.flow, step_index, language=language, mode="live", seq=seq, live_ended=ended
+        )
+
+    async def _listen(self) -> None:
+        while True:
+            event = await self.layer.receive(self.channel)
+            try:
+                if event["type"] == "live.state":
+                    await self._broadcast(event)
+                elif event["type"] == "live.viewers":
+                    await self._tell_owner(event["viewers"])
+            except Exception:  # one bad event must not stop the session's fan-out
+                log.exception("live session %s: could not fan out %r", self.code, event)
+
+    async def _broadcast(self, event: dict) -> None:
+        targets = [m for m in self.members if m.following or event["ended"]]
+        frames: dict[str, str] = {}
+        for language in {m.language for m in targets}:
+            frames[language] = await self.render(
+                event["step_index"], language=language, seq=event["seq"], ended=event["ended"]
+            )
+        await asyncio.gather(*(m.deliver(event["seq"], frames[m.language]) for m in targets))
+
+    async def _tell_owner(self, viewers: int) -> None:
+        text = f'<span id="viewers" hx-swap-oob="true">{int(viewers)}</span>'
+        await asyncio.gather(*(m.deliver(None, text) for m in self.members if m.is_owner))
+
+
+_hubs: dict[str, SessionHub] = {}
+_starting: dict[str, asyncio.Future] = {}
+
+
+async def join(code: str, member: Member) -> SessionHub:
+    hub = _hubs.get(code)
+    if hub is None:
+        hub = _hubs[code] = SessionHub(code)
+        _starting[code] = asyncio.ensure_future(hub.start())
+    try:
+        await _starting[code]
+    except Exception:
+        _hubs.pop(code, None)
+        _starting.pop(code, None)
+        raise
+    hub.members.add(member)
+    return hub
+
+
+async def leave(code: str, member: Member) -> None:
+    hub = _hubs.get(code)
+    if hub is None:
+        return
+    hub.members.discard(member)
+    if not hub.members:
+        del _hubs[code], _starting[code]
+        await hub.stop()

@@ -1,0 +1,192 @@
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser, User
+
+from sipflows import services
+from sipflows.asgi import application as full_application
+from sipflows.consumers import MAX_FRAME_BYTES, BadAction, parse_action
+from sipflows.hub import announce
+from sipflows.models import LiveSession
+from sipflows.routing import websocket_urlpatterns
+
+pytestmark = pytest.mark.django_db(transaction=True)
+router = URLRouter(websocket_urlpatterns)
+
+
+async def connect(path, user=None, headers=None):
+    communicator = WebsocketCommunicator(router, path, headers=headers or [])
+    communicator.scope["user"] = user or AnonymousUser()
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def act(communicator, action, **extra):
+    await communicator.send_to(text_data=json.dumps({"action": action, **extra}))
+    return await communicator.receive_from(timeout=5)
+
+
+def current(frame):
+    return frame.split('data-current="', 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture
+def teacher(sample_flow):
+    return User.objects.create_user("teacher")
+
+
+@pytest.fixture
+def session(sample_flow, teacher):
+    return services.live_session_start(flow=sample_flow, owner=teacher)
+
+
+async def test_solo_next_prev_and_goto_answer_with_the_step_frame(sample_flow):
+    solo = await connect("/ws/flows/sample-call/")
+    frame = await act(solo, "next")
+    assert current(frame) == "F1"
+    assert 'id="step-panel"' in frame and "Alice invites Bob." in frame
+    assert current(await act(solo, "goto", label="E1")) == "E1"
+    assert current(await act(solo, "prev")) == "M1"
+    assert 'data-url="/flows/sample-call/M1/"' in await act(solo, "goto", label="M1")
+    await solo.disconnect()
+
+
+async def test_solo_frames_follow_the_language_cookie(sample_flow):
+    headers = [(b"cookie", b"django_language=zh-hans")]
+    communicator = WebsocketCommunicator(
+        full_application,
+        "/ws/flows/sample-call/",
+        headers=[*headers, (b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    assert "Alice 邀请 Bob。" in await act(communicator, "goto", label="F1")
+    await communicator.disconnect()
+
+
+async def test_socket_from_another_site_is_refused(sample_flow):
+    communicator = WebsocketCommunicator(
+        full_application, "/ws/flows/sample-call/", headers=[(b"origin", b"http://evil.example")]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_unknown_flow_closes_the_socket(sample_flow):
+    communicator = WebsocketCommunicator(router, "/ws/flows/no-such-flow/")
+    communicator.scope["user"] = AnonymousUser()
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == 4404
+
+
+async def test_bad_frame_gets_a_clear_notice_and_moves_nothing(sample_flow):
+    solo = await connect("/ws/flows/sample-call/")
+    await act(solo, "goto", label="F2")
+    await solo.send_to(text_data="not json")
+    notice = await solo.receive_from()
+    assert 'id="stepper-notice"' in notice and "must be JSON" in notice
+    await solo.send_to(text_data=json.dumps({"action": "next", "pad": "x" * MAX_FRAME_BYTES}))
+    assert "limited to" in await solo.receive_from()
+    assert current(await act(solo, "next")) == "M1"
+    await solo.disconnect()
+
+
+async def test_flooding_actions_are_refused_beyond_the_rate(sample_flow):
+    solo = await connect("/ws/flows/sample-call/")
+    for _ in range(40):
+        await solo.send_to(text_data=json.dumps({"action": "speed", "speed": 2}))
+    frames = [await solo.receive_from() for _ in range(40)]
+    assert any("Too many actions" in f for f in frames)
+    await solo.disconnect()
+
+
+async def test_play_is_announced_on_the_play_button(sample_flow):
+    solo = await connect("/ws/flows/sample-call/")
+    assert 'data-action="pause"' in await act(solo, "play")
+    assert 'data-action="play"' in await act(solo, "pause")
+    await solo.disconnect()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"action": "dance"}', "Unknown action"),
+        ('{"action": "goto", "label": "<script>"}', "label of a step"),
+        ('{"action": "speed", "speed": 100}', "Speed must be one of"),
+        ("[1, 2]", "Unknown action"),
+    ],
+)
+def test_actions_are_checked_before_anything_moves(text, message):
+    with pytest.raises(BadAction, match=message):
+        parse_action(text)
+
+
+async def test_instructor_drives_and_students_follow(session, teacher):
+    student = await connect(f"/ws/live/{session.code}/")
+    assert current(await student.receive_from()) == ""
+    instructor = await connect(f"/ws/live/{session.code}/", user=teacher)
+    await instructor.receive_from()  # its own catch-up frame
+    await instructor.send_to(text_data=json.dumps({"action": "next"}))
+    frame = await student.receive_from(timeout=5)
+    assert current(frame) == "F1"
+    assert 'data-seq="1"' in frame and "data-url" not in frame
+    await student.disconnect()
+    await instructor.disconnect()
+
+
+async def test_instructor_sees_how_many_students_watch(session, teacher):
+    instructor = await connect(f"/ws/live/{session.code}/", user=teacher)
+    await instructor.receive_from()
+    student = await connect(f"/ws/live/{session.code}/")
+    assert await instructor.receive_from() == '<span id="viewers" hx-swap-oob="true">1</span>'
+    await student.disconnect()
+    assert await instructor.receive_from() == '<span id="viewers" hx-swap-oob="true">0</span>'
+    await instructor.disconnect()
+
+
+async def test_student_actions_never_move_the_session(session):
+    student = await connect(f"/ws/live/{session.code}/")
+    await student.receive_from()
+    for action in ("next", "goto", "play", "speed"):
+        await student.send_to(text_data=json.dumps({"action": action, "label": "F2", "speed": 2}))
+    assert await student.receive_nothing(timeout=0.3)
+    refreshed = await sync_to_async(LiveSession.objects.get)(pk=session.pk)
+    assert (refreshed.step_index, refreshed.seq) == (None, 0)
+    await student.disconnect()
+
+
+async def test_late_student_gets_the_current_step_first(session):
+    await sync_to_async(services.live_session_move)(code=session.code, step_index=1)
+    late = await connect(f"/ws/live/{session.code}/")
+    frame = await late.receive_from()
+    assert current(frame) == "F2"
+    assert 'data-seq="1"' in frame
+    await late.disconnect()
+
+
+async def test_exploring_student_steps_alone_and_comes_back(session, teacher):
+    student = await connect(f"/ws/live/{session.code}/")
+    await student.receive_from()
+    await student.send_to(text_data=json.dumps({"action": "explore"}))
+    assert current(await act(student, "next")) == "F1"
+    instructor = await connect(f"/ws/live/{session.code}/", user=teacher)
+    await instructor.send_to(text_data=json.dumps({"action": "goto", "label": "M1"}))
+    assert await student.receive_nothing(timeout=0.3)
+    assert current(await act(student, "follow")) == "M1"
+    await student.disconnect()
+    await instructor.disconnect()
+
+
+async def test_students_see_that_the_session_ended(session):
+    student = await connect(f"/ws/live/{session.code}/")
+    await student.receive_from()
+    ended = await sync_to_async(services.live_session_end)(code=session.code)
+    await announce(ended)
+    frame = await student.receive_from(timeout=5)
+    assert "data-ended" in frame and "has ended" in frame
+    await student.disconnect()
