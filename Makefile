@@ -19,9 +19,12 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
 # Loads the library without overwriting flows already there (editors' work survives).
+# The sans-I/O websocket protocol never makes a broadcast wait on one slow socket.
+UVICORN := $(VENV)/bin/uvicorn sipflows.asgi:application --ws websockets-sansio --ws-per-message-deflate false
+
 run: setup
 	$(PY) manage.py import_flows --keep-existing fixtures/
-	$(VENV)/bin/uvicorn sipflows.asgi:application --host $(HOST) --port $(PORT)
+	$(UVICORN) --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed chromium lint
 	$(PY) -m pytest

@@ -121,7 +121,6 @@ class StepperBase(AsyncWebsocketConsumer):
         self.language = scope_language(self.scope)
         self.limiter = RateLimiter()
         self.player: asyncio.Task | None = None
-        self.send_lock = asyncio.Lock()
         self.last_seq = -1
 
     async def disconnect(self, code):
@@ -189,12 +188,12 @@ class StepperBase(AsyncWebsocketConsumer):
         await self.deliver(None, html)
 
     async def deliver(self, seq: int | None, text: str) -> None:
-        async with self.send_lock:
-            if seq is not None:
-                if seq <= self.last_seq:
-                    return
-                self.last_seq = seq
-            await self.send(text_data=text)
+        # No await between the check and the write: frames reach the socket in seq order.
+        if seq is not None:
+            if seq <= self.last_seq:
+                return
+            self.last_seq = seq
+        await self.base_send({"type": "websocket.send", "text": text})
 
 
 class StepperConsumer(StepperBase):

@@ -67,6 +67,7 @@ class SessionHub:
         self.channel = ""
         self.listener: asyncio.Task | None = None
         self.flow = None
+        self.frames: dict[tuple[int, str], str] = {}
 
     async def start(self) -> None:
         self.flow = await database_sync_to_async(selectors.live_session_flow)(code=self.code)
@@ -80,9 +81,15 @@ class SessionHub:
         await self.layer.group_discard(group_name(self.code), self.channel)
 
     async def render(self, step_index: int | None, *, language: str, seq: int, ended: bool) -> str:
-        return await database_sync_to_async(render_frame)(
-            self.flow, step_index, language=language, mode="live", seq=seq, live_ended=ended
-        )
+        """The frame for state `seq`, rendered once per language however many ask for it."""
+        key = (seq, language)
+        if key not in self.frames:
+            if self.frames and max(self.frames)[0] < seq:
+                self.frames.clear()  # only the newest state is ever asked for again
+            self.frames[key] = await database_sync_to_async(render_frame)(
+                self.flow, step_index, language=language, mode="live", seq=seq, live_ended=ended
+            )
+        return self.frames[key]
 
     async def _listen(self) -> None:
         while True:
@@ -97,12 +104,21 @@ class SessionHub:
 
     async def _broadcast(self, event: dict) -> None:
         targets = [m for m in self.members if m.following or event["ended"]]
-        frames: dict[str, str] = {}
-        for language in {m.language for m in targets}:
-            frames[language] = await self.render(
+        frames = {
+            language: await self.render(
                 event["step_index"], language=language, seq=event["seq"], ended=event["ended"]
             )
-        await asyncio.gather(*(m.deliver(event["seq"], frames[m.language]) for m in targets))
+            for language in {m.language for m in targets}
+        }
+        # One plain loop, no task per follower: with a server whose sends never wait on a slow
+        # socket (uvicorn --ws websockets-sansio), this is as fast as a bare broadcast.
+        for member in targets:
+            try:
+                await member.deliver(event["seq"], frames[member.language])
+            except Exception:  # a follower that just left must not stop the others
+                log.debug(
+                    "live session %s: a follower could not be reached", self.code, exc_info=True
+                )
 
     async def _tell_owner(self, viewers: int) -> None:
         text = f'<span id="viewers" hx-swap-oob="true">{int(viewers)}</span>'
