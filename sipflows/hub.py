@@ -7,6 +7,7 @@ per language, and then the same text written to every local follower.
 """
 
 import asyncio
+import contextlib
 import logging
 from typing import Protocol
 
@@ -71,14 +72,19 @@ class SessionHub:
 
     async def start(self) -> None:
         self.flow = await database_sync_to_async(selectors.live_session_flow)(code=self.code)
-        self.channel = await self.layer.new_channel(prefix="live-hub.")
+        # The default prefix: channels-redis reads every process-local channel through one
+        # shared name, and a channel with another prefix would never be read.
+        self.channel = await self.layer.new_channel()
         await self.layer.group_add(group_name(self.code), self.channel)
         self.listener = asyncio.create_task(self._listen())
 
     async def stop(self) -> None:
-        if self.listener:
-            self.listener.cancel()
         await self.layer.group_discard(group_name(self.code), self.channel)
+        if self.listener:
+            # Wait for the cancelled receive to unwind, so the layer knows nobody reads here.
+            self.listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.listener
 
     async def render(self, step_index: int | None, *, language: str, seq: int, ended: bool) -> str:
         """The frame for state `seq`, rendered once per language however many ask for it."""

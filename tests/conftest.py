@@ -34,3 +34,17 @@ def library(db):
 
 def validated(document):
     return validate_document(document, name="test.yaml")
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test runs in its own event loop; a channel layer (Redis's receive lock) and the
+    live hubs belong to one loop, so every test starts with new ones, as a new process would."""
+    from channels.layers import channel_layers
+
+    from sipflows import hub
+
+    channel_layers.backends.clear()
+    hub._hubs.clear()
+    hub._starting.clear()
+    yield
