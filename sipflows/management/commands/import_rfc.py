@@ -1,0 +1,71 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sipflows.selectors import flows_with_content
+from sipflows.services import flows_import
+from sipflows.sip.flowdoc import dump_documents
+from sipflows.sip.rfcreader import INFO, ReaderProblem, read_call_flows
+
+
+class Command(BaseCommand):
+    help = (
+        "Read the call flows of an RFC-style text (e.g. rfc5359.txt) and import them into the "
+        "library, replacing flows with the same slug; with --out, write them as YAML flow "
+        "documents instead. What could not be read is printed to stderr."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the RFC as plain text")
+        parser.add_argument("--section", help="read only this section, e.g. 2.16")
+        parser.add_argument(
+            "--out", metavar="DIR", help="write <slug>.yaml files here; the library is untouched"
+        )
+        parser.add_argument(
+            "--document", help="the document's name when the text does not say it (RFC 5359)"
+        )
+
+    def handle(self, *args, file, section, out, document, **options):
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise CommandError(f"{file}: {exc.strerror}. Nothing was read.") from None
+        reading = read_call_flows(text, document=document, section=section)
+        for problem in reading.problems:
+            self.stderr.write(_problem_line(path.name, problem))
+        if not reading.flows:
+            where = f"section {section} of {path.name}" if section else path.name
+            raise CommandError(f"No call flow could be read from {where}.")
+        if out:
+            self._write(reading.flows, Path(out))
+        else:
+            self._import(reading.flows, path.name)
+
+    def _write(self, flows, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for flow in flows:
+            (folder / f"{flow['slug']}.yaml").write_text(dump_documents([flow]), encoding="utf-8")
+        self.stdout.write(f"Wrote {len(flows)} flow document(s) to {folder}; nothing imported:")
+        for flow in flows:
+            self.stdout.write(f"  {flow['slug']}.yaml  §{flow['source']['section']}")
+
+    def _import(self, flows, name: str) -> None:
+        slugs = [flow["slug"] for flow in flows]
+        existing = {f.slug for f in flows_with_content().filter(slug__in=slugs)}
+        flows_import(documents=flows)
+        self.stdout.write(f"Imported {len(flows)} flow(s) read from {name} into the library.")
+        new = [slug for slug in slugs if slug not in existing]
+        replaced = [slug for slug in slugs if slug in existing]
+        if new:
+            self.stdout.write(f"  new: {', '.join(new)}")
+        if replaced:
+            self.stdout.write(
+                f"  replaced, with their former steps, annotations and notes: {', '.join(replaced)}"
+            )
+
+
+def _problem_line(name: str, problem: ReaderProblem) -> str:
+    """`rfc5359.txt:8283: §2.16 F7: ...`, the way compilers point at a line."""
+    line = f"{name}:{problem.line}: §{problem.section} {problem.message}"
+    return f"{line} (info)" if problem.severity == INFO else line
