@@ -74,6 +74,21 @@ def flows_with_content():
     )
 
 
+def flows_named(*, slugs: list[str]) -> list[Flow]:
+    """The flows with these slugs, in that order (all flows, by slug, when none are named).
+
+    Raises Flow.DoesNotExist naming the first slug the library does not hold.
+    """
+    flows = flows_with_content().order_by("slug")
+    if not slugs:
+        return list(flows)
+    found = {f.slug: f for f in flows.filter(slug__in=slugs)}
+    for slug in slugs:
+        if slug not in found:
+            raise Flow.DoesNotExist(f"No flow with slug {slug!r} in the library.")
+    return [found[s] for s in slugs]
+
+
 def flow_get(*, slug: str) -> Flow:
     return get_object_or_404(flows_with_content(), slug=slug)
 

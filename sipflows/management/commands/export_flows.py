@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sipflows.selectors import flow_document, flows_with_content
+from sipflows.models import Flow
+from sipflows.selectors import flow_document, flows_named
 from sipflows.sip.flowdoc import dump_documents
 
 
@@ -12,14 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
 
     def handle(self, *args, slugs, format, **options):
-        flows = flows_with_content()
-        if slugs:
-            flows = {f.slug: f for f in flows.filter(slug__in=slugs)}
-            missing = [s for s in slugs if s not in flows]
-            if missing:
-                raise CommandError(f"No flow with slug {missing[0]!r} in the library.")
-            flows = [flows[s] for s in slugs]
-        documents = [flow_document(flow=f) for f in flows]
-        if not documents:
+        try:
+            flows = flows_named(slugs=slugs)
+        except Flow.DoesNotExist as missing:
+            raise CommandError(str(missing)) from None
+        if not flows:
             raise CommandError("The library holds no flows to export.")
+        documents = [flow_document(flow=f) for f in flows]
         self.stdout.write(dump_documents(documents, format), ending="")

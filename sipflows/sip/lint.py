@@ -1,0 +1,1797 @@
+"""The flow checker: SIP-aware findings on a whole flow document (pure code, no Django).
+
+`lint_flow(document)` parses every message once and checks each message against the others:
+which request a response answers, which hop a message was relayed on, which dialog a
+request belongs to. Each finding names the step, the rule, a severity ("error" or "warning")
+and a sentence a learner can follow, naming the other step involved.
+
+Rules (stable names; notes list them in `acknowledges`):
+
+message-parse           The parser's own problems with one message (its errors are errors, its
+                        warnings warnings): malformed lines, missing mandatory headers,
+                        Content-Length declared vs actual, "Content-Length: ..." placeholders.
+response-matches-request
+                        A response answers an earlier request: same top Via (sent-by and
+                        branch) and CSeq method, and then the same CSeq number, Call-ID, From,
+                        To URI (and To tag when the request had one) and Via list; a To tag
+                        added by the UAS (RFC 3261 §8.2.6.2, §17.1.3).
+response-path           A response goes back the way its request came: from the request's
+                        receiver to its sender on that hop; a proxy relaying a response removes
+                        exactly its own Via (RFC 3261 §16.7, §18.2.2).
+ack                     ACK for a non-2xx final response is part of the INVITE transaction: one
+                        Via equal to the INVITE's top Via, the same Request-URI, CSeq number
+                        and Route (§17.1.1.3). ACK for a 2xx is a new transaction with a new
+                        branch, the INVITE's CSeq number, sent to the remote target (the 2xx's
+                        Contact) per the route set (§13.2.2.4, §12.2.1.1).
+cancel                  CANCEL copies the Request-URI, Call-ID, From, To, CSeq number, top Via
+                        and Route of the request it cancels, goes where that request went, and
+                        is only sent after a provisional response (RFC 3261 §9.1).
+branch-unique           A new request gets a branch its sender has not used before (§8.1.1.7);
+                        CANCEL and ACK for a non-2xx response reuse the INVITE's branch, and a
+                        proxy relaying a request adds its own Via above the UAC's.
+dialog-tags             Within a dialog (Call-ID and a pair of tags) the tags stay stable: every
+                        in-dialog request carries the tags of a dialog set up in the flow, a
+                        UAS uses one To tag for all responses to a request (and should for the
+                        response to its CANCEL, §9.2), a proxy never changes it, and a notifier
+                        uses the tag of its 2xx (RFC 6665 §4.1.4).
+cseq-order              Each side's CSeq grows within a dialog, by one (§12.2.1.1); CANCEL and
+                        ACK reuse the number of their INVITE and are left to `cancel`/`ack`.
+remote-target           An in-dialog request goes to the remote target: its Request-URI is the
+                        Contact of the other party's last target-refreshing message in the
+                        dialog, and its Route is the dialog's route set (§12.2.1.1).
+max-forwards            Requests carry Max-Forwards, and a proxy decrements it by one (§16.6).
+via-sent-by             The Via a sender adds names its own host, not a host the flow shows to
+                        be another participant's (§8.1.1.7, §18.1.1).
+via-received            received= is an IP address, the one the flow records for that Via host
+                        everywhere else; an address recorded for several hosts is reported once
+                        for the whole flow (§18.2.1).
+required-headers        Headers a message's role requires or forbids: Contact in requests and
+                        responses that set up or refresh a dialog (§8.1.1.8, §12.1.1), none in
+                        MESSAGE and its 2xx (RFC 3428), Expires in a 2xx to SUBSCRIBE, Event and
+                        Subscription-State (RFC 6665), exactly one Refer-To (RFC 3515).
+proxy-relay             A proxy relays a message as it came: only Via, Route, Record-Route and
+                        Max-Forwards change, and its own credentials may be consumed; the body
+                        never changes (§16.6, §16.7).
+credentials             Digest credentials answer the last challenge: its realm and nonce, with
+                        qop, nc and cnonce when it offered qop; a challenge carries no client
+                        values; an ACK for a non-2xx copies its INVITE's credentials (§22).
+uri-scheme              Addresses in From, To, Contact, Route, Record-Route, Refer-To and
+                        Referred-By are URIs with a scheme (§25.1).
+feature-tags            Contact parameters are RFC 3840 feature tags (base tags, or "+" ones),
+                        and +sip.rendering only appears in INVITE dialogs (RFC 4235 §5.2).
+replaces-tags           Replaces (RFC 3891 §3) names a dialog of the flow, seen by the recipient
+                        of the INVITE: to-tag is the recipient's own tag, from-tag the remote
+                        one. A Replaces escaped in a Refer-To URI (or a link in a body) is
+                        checked as seen by the party that URI reaches, and that URI should be
+                        the Contact of the replaced dialog (RFC 3891 §4).
+join-tags               The same tag rules for Join (RFC 3911 §4).
+sdp                     SDP bodies are well formed: a non-empty s= (RFC 3264 §5), lines in the
+                        order of RFC 4566 §5, no space after "=", complete o=, c=, t=, m= lines,
+                        and a c= for every media stream.
+sdp-origin              Within one side's session (Call-ID and that side's tag) the o= line keeps
+                        its username, session id and address, and the version grows by one
+                        exactly when the SDP changes (RFC 3264 §8); a new session does not
+                        reuse another session's o= (RFC 4566 §5.2).
+dialog-info-version     dialog-info documents of one subscription are numbered 0, 1, 2, ...
+                        (RFC 4235 §4.1).
+participants-named      Prose (summary, annotations, media and event texts, notes' discussion
+                        and correction) names only people of this flow: a first name of the
+                        RFC's cast must be a participant or appear in the messages. Quotations
+                        of a note's as_written are the RFC's own words and are not checked, and
+                        a note may name whoever its own as_written names.
+label-start-line        A step's caption from the diagram (documents read from an RFC carry it)
+                        agrees with the message's start line.
+
+Section numbers without an RFC are RFC 3261's.
+
+A finding is acknowledged when a note on its step (or, for a finding on no step, a note on no
+step) lists its rule in `acknowledges`; acknowledged findings are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any, NamedTuple
+from urllib.parse import unquote
+
+from .message import (
+    SdpLine,
+    SipMessage,
+    parse_message,
+    parse_name_addr,
+    parse_params,
+    split_top_level,
+)
+
+ERROR, WARNING = "error", "warning"
+
+RULES = (
+    "message-parse",
+    "response-matches-request",
+    "response-path",
+    "ack",
+    "cancel",
+    "branch-unique",
+    "dialog-tags",
+    "cseq-order",
+    "remote-target",
+    "max-forwards",
+    "via-sent-by",
+    "via-received",
+    "required-headers",
+    "proxy-relay",
+    "credentials",
+    "uri-scheme",
+    "feature-tags",
+    "replaces-tags",
+    "join-tags",
+    "sdp",
+    "sdp-origin",
+    "dialog-info-version",
+    "participants-named",
+    "label-start-line",
+)
+
+# The people of RFC 5359 and the RFCs it builds on; a lane may be called anything else.
+CAST = ("Alice", "Bob", "Carol", "Dave", "Bill", "Eve", "Frank")
+
+# Requests and responses to them whose Contact sets the remote target (RFC 3261 §12,
+# RFC 3311, RFC 6665 §4.1.2, RFC 3515).
+TARGET_REFRESH = frozenset({"INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER"})
+DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER"})
+# RFC 4566 §5: session-level lines, then media sections, each in this order (t and r repeat).
+SDP_SESSION_ORDER = {
+    t: i for i, group in enumerate("v o s i u e p c b tr z k a".split()) for t in group
+}
+SDP_MEDIA_ORDER = {t: i for i, t in enumerate("micbka")}
+SDP_FIELDS = {"o": 6, "c": 3, "t": 2}
+
+_CAPTION_SAYS = re.compile(
+    r"(?<!\d)[1-6]\d\d(?!\d)|\b(?:INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|SUBSCRIBE|"
+    r"NOTIFY|PUBLISH|INFO|REFER|MESSAGE|UPDATE)\b"
+)
+_DIALOG_INFO_VERSION = re.compile(r"<(?:\w+:)?dialog-info\b[^>]*?\sversion\s*=\s*\"(\d+)\"")
+_HREF = re.compile(r"href\s*=\s*\"([^\"]*)\"", re.IGNORECASE)
+_QUOTED = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d")
+_SPACE = re.compile(r"\s+")
+_CAST_NAME = re.compile(rf"(?<![A-Za-z])({'|'.join(CAST)})(?![A-Za-z])")
+_CAST_ANY_CASE = re.compile(_CAST_NAME.pattern, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    step: str | None
+    rule: str
+    severity: str  # "error" or "warning"
+    message: str
+    acknowledged: bool = False
+
+
+def lint_flow(
+    document: dict[str, Any],
+    *,
+    captions: Mapping[str, str] | None = None,
+    include_acknowledged: bool = False,
+) -> list[Finding]:
+    """Every finding on a validated flow document, in ladder order.
+
+    `captions` maps F-labels to what the diagram writes by the arrow, as the RFC reader
+    finds it ("180 Ringing"); without it label-start-line has nothing to compare.
+    """
+    flow = _Flow(document, captions or {})
+    findings = [finding for check in CHECKS.values() for finding in check(flow)]
+    acknowledged = _acknowledged(document)
+    marked = [
+        replace(f, acknowledged=True) if (f.step, f.rule) in acknowledged else f for f in findings
+    ]
+    order = {label: i for i, label in enumerate(flow.labels)}
+    marked.sort(key=lambda f: (order.get(f.step, len(order)), RULES.index(f.rule)))
+    return [f for f in marked if include_acknowledged or not f.acknowledged]
+
+
+def _acknowledged(document: dict[str, Any]) -> set[tuple[str | None, str]]:
+    return {
+        (note.get("step"), rule)
+        for note in document.get("notes", [])
+        for rule in note.get("acknowledges", [])
+    }
+
+
+# --- the flow, parsed once ------------------------------------------------------------------
+
+
+ViaKey = tuple[str, str | None]  # (sent-by, branch): what identifies a hop's transaction
+DialogKey = tuple[str | None, frozenset[str | None]]  # Call-ID and the two tags
+
+
+@dataclass(eq=False)
+class _Msg:
+    """One message step, with what the flow tells about it."""
+
+    position: int
+    label: str
+    sender: str
+    receiver: str
+    sip: SipMessage
+    vias: tuple[ViaKey, ...]
+    received: _Msg | None = None  # the message a proxy received and relays as this one
+    request: _Msg | None = None  # for a response: the request it answers on this hop
+
+    @property
+    def origin(self) -> _Msg:
+        """The first hop of a relayed message."""
+        return self.received.origin if self.received else self
+
+    @property
+    def author(self) -> str:
+        return self.origin.sender
+
+    @property
+    def is_request(self) -> bool:
+        return self.sip.kind == "request"
+
+    @property
+    def is_response(self) -> bool:
+        return self.sip.kind == "response"
+
+    @cached_property
+    def method(self) -> str | None:
+        """The request's method, or for a response the method of its CSeq."""
+        if self.is_request:
+            return self.sip.method
+        return self.cseq[1] if self.cseq else None
+
+    @cached_property
+    def cseq(self) -> tuple[int, str] | None:
+        return self.sip.cseq
+
+    @cached_property
+    def from_tag(self) -> str | None:
+        return self.sip.from_tag
+
+    @cached_property
+    def to_tag(self) -> str | None:
+        return self.sip.to_tag
+
+    @cached_property
+    def number(self) -> int | None:
+        return self.cseq[0] if self.cseq else None
+
+    @property
+    def status(self) -> int:
+        return self.sip.status_code or 0
+
+    @cached_property
+    def call_id(self) -> str | None:
+        return self.sip.call_id
+
+    @cached_property
+    def author_tag(self) -> str | None:
+        """The tag of the side that wrote the message: From for requests, To for responses."""
+        return self.from_tag if self.is_request else self.to_tag
+
+    @cached_property
+    def peer_tag(self) -> str | None:
+        return self.to_tag if self.is_request else self.from_tag
+
+    @cached_property
+    def dialog_key(self) -> DialogKey:
+        return self.call_id, frozenset((self.from_tag, self.to_tag))
+
+    @cached_property
+    def contact(self) -> str | None:
+        value = self.sip.header("Contact")
+        return parse_name_addr(value).uri if value else None
+
+    @property
+    def is_unchanged_relay(self) -> bool:
+        """A relayed message whose body is what the proxy received (checked there already)."""
+        return self.received is not None and _body_text(self.received.sip) == _body_text(self.sip)
+
+
+class _Flow:
+    """The parsed messages of a document and the relations between them."""
+
+    def __init__(self, document: dict[str, Any], captions: Mapping[str, str]):
+        self.document, self.captions = document, captions
+        self.names = {p["key"]: p["name"] for p in document["participants"]}
+        self.labels = [step["label"] for step in document["steps"]]
+        self.all_messages = [
+            _Msg(
+                index,
+                step["label"],
+                step["from"],
+                step["to"],
+                sip,
+                tuple((v.sent_by.lower(), v.branch) for v in sip.vias),
+            )
+            for index, step in enumerate(document["steps"])
+            if step["kind"] == "message"
+            for sip in [parse_message(step["message"])]
+        ]
+        self.messages = [m for m in self.all_messages if m.sip.kind != "unknown"]
+        for msg in self.messages:
+            msg.received = _relayed_from(msg, self.before(msg))
+            if msg.is_response:
+                msg.request = _answered_request(msg, self.before(msg))
+        self.tag_owner = self._tag_owners()
+        self.uri_owners = self._uri_owners()
+        self._count_hosts()
+        self._count_addresses()
+        self.dialogs = self._dialogs()
+        self._acked: dict[int, _Msg | None] = {}
+
+    def who(self, key: str) -> str:
+        return self.names.get(key, key)
+
+    def before(self, msg: _Msg) -> list[_Msg]:
+        return [m for m in self.messages if m.position < msg.position]
+
+    def requests(self, method: str | None = None) -> Iterator[_Msg]:
+        return (m for m in self.messages if m.is_request and method in (None, m.sip.method))
+
+    def responses(self) -> Iterator[_Msg]:
+        return (m for m in self.messages if m.is_response)
+
+    def _tag_owners(self) -> dict[tuple[str | None, str], str]:
+        owners: dict[tuple[str | None, str], str] = {}
+        for msg in self.messages:
+            if msg.author_tag:
+                owners.setdefault((msg.call_id, msg.author_tag), msg.author)
+        return owners
+
+    def _uri_owners(self) -> dict[str, str]:
+        """Whose address a URI is: the From and Contact of requests one sends, the To and
+        Contact of responses one sends."""
+        owners: dict[str, str] = {}
+        for msg in self.messages:
+            mine = ("From", "Contact") if msg.is_request else ("To", "Contact")
+            for name in mine:
+                for value in msg.sip.header_values(name):
+                    owners.setdefault(_bare(parse_name_addr(value).uri), msg.author)
+        return owners
+
+    def _count_hosts(self) -> None:
+        """Whose host a name is: the top Via of the requests one sends and the Contact of the
+        messages one writes; with the first step that shows it."""
+        self.host_votes: dict[str, Counter] = defaultdict(Counter)
+        self.host_seen: dict[tuple[str, str], str] = {}
+        for msg in self.messages:
+            claims = [(_host(msg.vias[0][0]), msg.sender)] if msg.is_request and msg.vias else []
+            claims += [(_host(msg.contact), msg.author)] if msg.contact else []
+            for host, who in claims:
+                self.host_votes[host][who] += 1
+                self.host_seen.setdefault((host, who), msg.label)
+
+    def _count_addresses(self) -> None:
+        """The source addresses recorded for each Via host and the other way round, with the
+        first step showing each pair."""
+        self.received_by_host: dict[str, Counter] = defaultdict(Counter)
+        self.hosts_by_address: dict[str, Counter] = defaultdict(Counter)
+        self.received_seen: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for msg in self.messages:
+            for via in msg.sip.vias:
+                received, host = via.params.get("received"), _host(via.sent_by)
+                if received:
+                    self.received_by_host[host][received] += 1
+                    self.hosts_by_address[received][host] += 1
+                    labels = self.received_seen[(host, received)]
+                    labels += [msg.label] if msg.label not in labels else []
+
+    def uri_owner(self, uri: str) -> str | None:
+        return self.uri_owners.get(_bare(uri))
+
+    def owner(self, call_id: str | None, tag: str) -> str:
+        key = self.tag_owner.get((call_id, tag))
+        return f"{tag} ({self.who(key)})" if key else tag
+
+    def _dialogs(self) -> dict[DialogKey, _Msg]:
+        """Dialogs set up in the flow, each with the first message that set it up."""
+        dialogs: dict[DialogKey, _Msg] = {}
+        for msg in self.messages:
+            if _sets_up_dialog(msg, self.messages):
+                dialogs.setdefault(msg.dialog_key, msg)
+        return dialogs
+
+    def dialogs_of_call(self, call_id: str | None) -> list[frozenset[str | None]]:
+        return [tags for (cid, tags) in self.dialogs if cid == call_id]
+
+    def acked_response(self, ack: _Msg) -> _Msg | None:
+        """The final response to an INVITE that an ACK acknowledges, as its sender got it."""
+        if ack.position not in self._acked:
+            finals = [
+                m
+                for m in self.before(ack)
+                if m.is_response
+                and m.status >= 200
+                and m.method == "INVITE"
+                and m.call_id == ack.call_id
+            ]
+            received = [m for m in finals if m.receiver == ack.sender]
+            same_tag = [m for m in finals if m.to_tag == ack.to_tag]
+            # The tag names the response even when the ladder draws it to someone else.
+            best = [m for m in received if m in same_tag] or same_tag or received
+            self._acked[ack.position] = best[-1] if best else None
+        return self._acked[ack.position]
+
+    def is_non_2xx_ack(self, msg: _Msg) -> bool:
+        if msg.sip.method != "ACK":
+            return False
+        acked = self.acked_response(msg)
+        return acked is not None and acked.status >= 300
+
+
+def _bare(uri: str) -> str:
+    """user@host of a URI, for telling whose address it is."""
+    address = uri.partition(":")[2] if ":" in uri.split("@")[0] else uri
+    return re.split(r"[;?>]", address, maxsplit=1)[0].lower()
+
+
+def _body_text(sip: SipMessage) -> str | None:
+    return sip.body.text if sip.body else None
+
+
+def _relayed_from(msg: _Msg, earlier: list[_Msg]) -> _Msg | None:
+    """The message a proxy received and relays as `msg`: it shows in the Vias.
+
+    A relayed request has the proxy's Via on top of the received ones; a relayed response has
+    its top Via among the received one's (exactly below the proxy's, when done right).
+    """
+    if not msg.vias:
+        return None
+    for other in reversed(earlier):
+        if other.receiver != msg.sender or other.sip.kind != msg.sip.kind:
+            continue
+        if other.call_id != msg.call_id or other.cseq != msg.cseq:
+            continue
+        if msg.is_request and msg.vias[1:] == other.vias:
+            return other
+        if msg.is_response and other.status == msg.status and msg.vias[0] in other.vias[1:]:
+            return other
+        if msg.is_response and other.status == msg.status and msg.vias == other.vias:
+            return other  # relayed with the proxy's own Via still on top
+    return None
+
+
+def _answered_request(response: _Msg, earlier: list[_Msg]) -> _Msg | None:
+    """The request with the response's top Via and CSeq method (RFC 3261 §17.1.3)."""
+    for other in reversed(earlier):
+        if (
+            other.is_request
+            and other.sip.method not in ("ACK", None)
+            and other.sip.method == response.method
+            and other.vias[:1] == response.vias[:1]
+            and response.vias
+        ):
+            return other
+    return None
+
+
+def _sets_up_dialog(msg: _Msg, messages: list[_Msg]) -> bool:
+    """A 1xx/2xx with a To tag to a dialog-creating request, or a NOTIFY of a subscription."""
+    if not (msg.from_tag and msg.to_tag):
+        return False
+    if msg.is_response:
+        initial = msg.request is None or msg.request.to_tag is None
+        return initial and 101 <= msg.status < 300 and msg.method in DIALOG_CREATING
+    return msg.sip.method == "NOTIFY" and any(
+        m.sip.method in ("SUBSCRIBE", "REFER")
+        and m.call_id == msg.call_id
+        and m.from_tag == msg.to_tag
+        for m in messages
+        if m.is_request
+    )
+
+
+# --- message-parse -----------------------------------------------------------------------
+
+
+def check_message_parse(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.all_messages:
+        for problem in msg.sip.problems:
+            if not _reported_by_max_forwards(msg.sip, problem.message):
+                yield Finding(
+                    msg.label,
+                    "message-parse",
+                    problem.severity,
+                    f"{msg.label} line {problem.line}: {problem.message}",
+                )
+
+
+def _reported_by_max_forwards(sip: SipMessage, problem: str) -> bool:
+    return "Max-Forwards" in problem and not sip.headers_named("Max-Forwards")
+
+
+# --- responses -----------------------------------------------------------------------------
+
+
+def check_response_matches_request(flow: _Flow) -> Iterator[Finding]:
+    for response in flow.responses():
+        if not response.vias:
+            continue  # the parser already says the Via is missing
+        if response.request is None:
+            yield _unanswered(flow, response)
+            continue
+        for difference in _differences(response, response.request):
+            yield Finding(
+                response.label,
+                "response-matches-request",
+                ERROR,
+                f"{response.label} answers {response.request.label} but {difference}.",
+            )
+
+
+def _unanswered(flow: _Flow, response: _Msg) -> Finding:
+    top = response.vias[0]
+    message = (
+        f"{response.label} answers no request: no earlier {response.method} has its top Via "
+        f"(sent-by {top[0]}, branch {top[1]})"
+    )
+    closest = _closest_request(flow, response)
+    if closest is not None:
+        message += (
+            f"; the closest is {closest.label}, whose top Via is sent-by "
+            f"{closest.vias[0][0] if closest.vias else '-'}, branch "
+            f"{closest.vias[0][1] if closest.vias else '-'}, with CSeq "
+            f"{closest.sip.header('CSeq')}"
+        )
+    return Finding(response.label, "response-matches-request", ERROR, message + ".")
+
+
+def _closest_request(flow: _Flow, response: _Msg) -> _Msg | None:
+    def score(request: _Msg) -> tuple[int, int]:
+        alike = [
+            request.cseq == response.cseq,
+            request.vias[:1] == response.vias[:1],
+            request.receiver == response.sender,
+            request.sender == response.receiver,
+        ]
+        return sum(alike), request.position
+
+    candidates = [
+        m
+        for m in flow.before(response)
+        if m.is_request and m.sip.method != "ACK" and m.call_id == response.call_id
+    ]
+    return max(candidates, key=score, default=None)
+
+
+def _differences(response: _Msg, request: _Msg) -> Iterator[str]:
+    """What a response copies from its request (RFC 3261 §8.2.6.2), and what differs."""
+    rsp, req = response.sip, request.sip
+    if rsp.cseq and req.cseq and rsp.cseq[0] != req.cseq[0]:
+        yield f"its CSeq number is {rsp.cseq[0]}, not {req.cseq[0]}"
+    if rsp.call_id != req.call_id:
+        yield f"its Call-ID is {rsp.call_id}, not {req.call_id}"
+    yield from _address_differences("From", rsp.header("From"), req.header("From"), True)
+    yield from _address_differences("To", rsp.header("To"), req.header("To"), bool(req.to_tag))
+    if not req.to_tag and not rsp.to_tag and response.status != 100:
+        yield "it has no To tag: the UAS adds one to every response but 100 Trying"
+    if response.vias != request.vias:
+        yield (
+            f"its Vias ({_via_list(response.vias)}) are not the request's "
+            f"({_via_list(request.vias)})"
+        )
+
+
+def _address_differences(name: str, got: str | None, want: str | None, tags: bool):
+    if got is None or want is None:
+        return
+    got_addr, want_addr = parse_name_addr(got), parse_name_addr(want)
+    if got_addr.uri != want_addr.uri:
+        yield f"its {name} URI is {got_addr.uri}, not {want_addr.uri}"
+    if tags and got_addr.params.get("tag") != want_addr.params.get("tag"):
+        yield (
+            f"its {name} tag is {got_addr.params.get('tag') or 'missing'}, "
+            f"not {want_addr.params.get('tag') or 'absent'}"
+        )
+
+
+def _via_list(vias: Iterable[ViaKey]) -> str:
+    return ", ".join(f"{sent_by};branch={branch}" for sent_by, branch in vias) or "none"
+
+
+def check_response_path(flow: _Flow) -> Iterator[Finding]:
+    for response in flow.responses():
+        relayed = response.received
+        if relayed is not None and response.vias != relayed.vias[1:]:
+            yield Finding(
+                response.label,
+                "response-path",
+                ERROR,
+                f"{flow.who(response.sender)} relays {relayed.label} as {response.label} with "
+                f"{len(response.vias)} Via(s) where {relayed.label} had {len(relayed.vias)}: "
+                f"a proxy removes its own top Via, and only that one, before passing a "
+                f"response back (RFC 3261 §16.7), so {response.label} should carry "
+                f"{_via_list(relayed.vias[1:])}.",
+            )
+        elif response.request is not None:
+            yield from _wrong_hop(flow, response, response.request)
+
+
+def _wrong_hop(flow: _Flow, response: _Msg, request: _Msg) -> Iterator[Finding]:
+    if (response.sender, response.receiver) == (request.receiver, request.sender):
+        return
+    vias = " and ".join(sent_by for sent_by, _ in response.vias)
+    yield Finding(
+        response.label,
+        "response-path",
+        ERROR,
+        f"{response.label} answers {request.label}, which {flow.who(request.sender)} sent to "
+        f"{flow.who(request.receiver)}: with Via {vias} it goes back from "
+        f"{flow.who(request.receiver)} to {flow.who(request.sender)}, not from "
+        f"{flow.who(response.sender)} to {flow.who(response.receiver)} "
+        f"(RFC 3261 §18.2.2).",
+    )
+
+
+# --- ACK and CANCEL ----------------------------------------------------------------------
+
+
+def check_ack(flow: _Flow) -> Iterator[Finding]:
+    for ack in flow.requests("ACK"):
+        final = flow.acked_response(ack)
+        if final is None:
+            yield Finding(
+                ack.label,
+                "ack",
+                ERROR,
+                f"{ack.label} acknowledges nothing: no final response to an INVITE with "
+                f"Call-ID {ack.call_id} reached {flow.who(ack.sender)} before it.",
+            )
+            continue
+        invite = final.request
+        if invite is None:
+            continue  # response-matches-request explains why
+        problems = (
+            _non_2xx_ack_problems(ack, final, invite)
+            if final.status >= 300
+            else _2xx_ack_problems(flow, ack, final, invite)
+        )
+        for problem in problems:
+            yield Finding(ack.label, "ack", ERROR, f"{ack.label} {problem}.")
+
+
+def _non_2xx_ack_problems(ack: _Msg, final: _Msg, invite: _Msg) -> Iterator[str]:
+    why = (
+        f"(an ACK for a non-2xx response, here the {final.status} of {final.label}, belongs to "
+        f"the INVITE's transaction, RFC 3261 §17.1.1.3)"
+    )
+    if len(ack.vias) != 1:
+        yield (
+            f"carries {len(ack.vias)} Vias but must carry exactly one, {invite.label}'s top "
+            f"Via {why}"
+        )
+    if ack.vias[:1] != invite.vias[:1]:
+        yield (
+            f"has Via {_via_list(ack.vias[:1])} but must reuse {invite.label}'s top Via "
+            f"{_via_list(invite.vias[:1])}, branch included {why}"
+        )
+    yield from (f"{problem} {why}" for problem in _copied_from(ack, invite))
+    if ack.to_tag != final.to_tag:
+        yield f"has To tag {ack.to_tag}, but the To of {final.label} has {final.to_tag} {why}"
+
+
+def _copied_from(msg: _Msg, original: _Msg) -> Iterator[str]:
+    """Request-URI, CSeq number, From tag and Route that ACK (non-2xx) and CANCEL copy."""
+    if msg.sip.request_uri != original.sip.request_uri:
+        yield (
+            f"has Request-URI {msg.sip.request_uri}, not {original.label}'s "
+            f"{original.sip.request_uri}"
+        )
+    if msg.number != original.number:
+        yield f"has CSeq number {msg.number}, not {original.label}'s {original.number}"
+    if msg.from_tag != original.from_tag:
+        yield f"has From tag {msg.from_tag}, not {original.label}'s {original.from_tag}"
+    if msg.sip.header_values("Route") != original.sip.header_values("Route"):
+        yield f"must carry the same Route as {original.label}"
+
+
+def _2xx_ack_problems(flow: _Flow, ack: _Msg, final: _Msg, invite: _Msg) -> Iterator[str]:
+    if ack.vias[:1] == invite.vias[:1]:
+        yield (
+            f"reuses {invite.label}'s branch {invite.vias[0][1]}: the ACK for a 2xx response "
+            f"({final.label}) is a new transaction and needs a new branch (RFC 3261 §13.2.2.4)"
+        )
+    if ack.number != invite.number:
+        yield (
+            f"has CSeq number {ack.number}: the ACK for a 2xx carries the number of the INVITE "
+            f"it acknowledges, {invite.number} ({invite.label}, RFC 3261 §13.2.2.4)"
+        )
+    yield from _target_problems(flow, ack, final.contact, final.label)
+
+
+def check_cancel(flow: _Flow) -> Iterator[Finding]:
+    for cancel in flow.requests("CANCEL"):
+        invite = _cancelled_request(flow, cancel)
+        if invite is None:
+            yield Finding(
+                cancel.label,
+                "cancel",
+                ERROR,
+                f"{cancel.label} cancels nothing: {flow.who(cancel.sender)} sent no INVITE "
+                f"with Call-ID {cancel.call_id} before it.",
+            )
+            continue
+        problems = [(ERROR, p) for p in _cancel_copy_problems(flow, cancel, invite)]
+        for severity, problem in problems + list(_cancel_timing_problems(flow, cancel, invite)):
+            yield Finding(
+                cancel.label, "cancel", severity, f"{cancel.label} {problem} (RFC 3261 §9.1)."
+            )
+
+
+def _cancelled_request(flow: _Flow, cancel: _Msg) -> _Msg | None:
+    invites = [
+        m
+        for m in flow.before(cancel)
+        if m.sip.method == "INVITE" and m.sender == cancel.sender and m.call_id == cancel.call_id
+    ]
+    same_via = [m for m in invites if m.vias[:1] == cancel.vias[:1]]
+    return (same_via or invites or [None])[-1]
+
+
+def _cancel_copy_problems(flow: _Flow, cancel: _Msg, invite: _Msg) -> Iterator[str]:
+    """A CANCEL is matched to its INVITE by what it copies, and goes where the INVITE went."""
+    if cancel.vias != invite.vias[:1]:
+        yield (
+            f"has Via {_via_list(cancel.vias)} but a CANCEL carries one Via, the top Via of "
+            f"the INVITE it cancels ({invite.label}: {_via_list(invite.vias[:1])})"
+        )
+    yield from _copied_from(cancel, invite)
+    to, invite_to = cancel.sip.header("To"), invite.sip.header("To")
+    if to and invite_to and parse_name_addr(to) != parse_name_addr(invite_to):
+        yield f"has To {to}, not {invite.label}'s {invite_to}"
+    if cancel.receiver != invite.receiver:
+        yield (
+            f"goes to {flow.who(cancel.receiver)} but {invite.label} went to "
+            f"{flow.who(invite.receiver)}: a CANCEL follows the request it cancels"
+        )
+
+
+def _cancel_timing_problems(flow: _Flow, cancel: _Msg, invite: _Msg):
+    answers = [m for m in flow.before(cancel) if m.request is invite]
+    if not any(100 <= m.status < 200 for m in answers):
+        yield (
+            ERROR,
+            (
+                f"is sent before any provisional response to {invite.label}: until one arrives "
+                f"the CANCEL must wait"
+            ),
+        )
+    final = next((m for m in answers if m.status >= 200), None)
+    if final is not None:
+        yield (
+            WARNING,
+            (
+                f"comes after {final.label} already ended {invite.label} with {final.status}, "
+                f"so it has no effect"
+            ),
+        )
+
+
+# --- transactions and dialogs --------------------------------------------------------------
+
+
+def check_branch_unique(flow: _Flow) -> Iterator[Finding]:
+    used: dict[tuple[str, str | None], _Msg] = {}
+    for request in flow.requests():
+        if not request.vias or request.sip.method == "CANCEL" or flow.is_non_2xx_ack(request):
+            continue  # these reuse the INVITE's branch on purpose (cancel/ack check them)
+        key = (request.sender, request.vias[0][1])
+        earlier = used.setdefault(key, request)
+        if earlier is request or _is_own_invite(flow, request, earlier):
+            continue
+        yield Finding(
+            request.label,
+            "branch-unique",
+            ERROR,
+            f"{request.label}'s Via branch {key[1]} was already used by {earlier.label}: a new "
+            f"request needs a new branch (RFC 3261 §8.1.1.7).",
+        )
+
+
+def _is_own_invite(flow: _Flow, request: _Msg, earlier: _Msg) -> bool:
+    """An ACK for a 2xx that reuses its INVITE's branch: the ack rule explains that one."""
+    final = flow.acked_response(request) if request.sip.method == "ACK" else None
+    return final is not None and final.request is earlier
+
+
+def check_dialog_tags(flow: _Flow) -> Iterator[Finding]:
+    yield from _requests_outside_dialogs(flow)
+    yield from _relays_changing_tags(flow)
+    yield from _uas_changing_tags(flow)
+    yield from _notifier_tags(flow)
+
+
+def _requests_outside_dialogs(flow: _Flow) -> Iterator[Finding]:
+    for request in flow.requests():
+        if not request.to_tag or request.sip.method == "CANCEL":
+            continue
+        if flow.is_non_2xx_ack(request) or request.dialog_key in flow.dialogs:
+            continue
+        known = flow.dialogs_of_call(request.call_id)
+        if not known:
+            yield Finding(
+                request.label,
+                "dialog-tags",
+                WARNING,
+                f"{request.label} has a To tag, so it belongs to a dialog, but no dialog with "
+                f"Call-ID {request.call_id} is set up in this flow.",
+            )
+            continue
+        described = "; ".join(
+            " and ".join(flow.owner(request.call_id, tag) for tag in sorted(pair)) for pair in known
+        )
+        yield Finding(
+            request.label,
+            "dialog-tags",
+            ERROR,
+            f"{request.label}'s tags (From {request.from_tag}, To {request.to_tag}) are "
+            f"not those of a dialog of Call-ID {request.call_id}, which has tags {described}: "
+            f"within a dialog the tags never change (RFC 3261 §12.2.1.1).",
+        )
+
+
+def _relays_changing_tags(flow: _Flow) -> Iterator[Finding]:
+    for response in flow.responses():
+        relayed = response.received
+        if relayed is not None and relayed.to_tag != response.to_tag:
+            yield Finding(
+                response.label,
+                "dialog-tags",
+                ERROR,
+                f"{flow.who(response.sender)} relays {relayed.label} as {response.label} but "
+                f"changes the To tag from {relayed.to_tag} to {response.to_tag}: "
+                f"proxies never touch tags.",
+            )
+
+
+ONE_TAG = "a UAS uses one tag for all its responses to a request (RFC 3261 §8.2.6.2)"
+CANCEL_TAG = (
+    "the response to a CANCEL should carry the To tag of the responses to the request it "
+    "cancels (RFC 3261 §9.2)"
+)
+
+
+def _uas_changing_tags(flow: _Flow) -> Iterator[Finding]:
+    first_tag: dict[int, _Msg] = {}  # by the position of the request answered
+    for response in flow.responses():
+        request = _tagged_request(flow, response)
+        if response.status == 100 or not response.to_tag or response.received or not request:
+            continue
+        if request is response.request:
+            first_tag.setdefault(request.position, response)
+        earlier = first_tag.get(request.position)
+        if earlier is None or earlier.to_tag == response.to_tag:
+            continue
+        own = request is response.request
+        yield Finding(
+            response.label,
+            "dialog-tags",
+            ERROR if own else WARNING,
+            f"{response.label}'s To tag {response.to_tag} differs from {earlier.to_tag}, "
+            f"which {earlier.label} gave in answer to {request.label}: "
+            f"{ONE_TAG if own else CANCEL_TAG}.",
+        )
+
+
+def _tagged_request(flow: _Flow, response: _Msg) -> _Msg | None:
+    """The request whose responses share this response's To tag: for a response to a CANCEL,
+    the request cancelled."""
+    request = response.request
+    if request is not None and request.sip.method == "CANCEL":
+        return _cancelled_request(flow, request)
+    return request
+
+
+def _notifier_tags(flow: _Flow) -> Iterator[Finding]:
+    """Without forking, a NOTIFY comes from the dialog the 2xx to SUBSCRIBE/REFER set up."""
+    for notify in flow.requests("NOTIFY"):
+        for accepted in flow.responses():
+            if (
+                200 <= accepted.status < 300
+                and accepted.method in ("SUBSCRIBE", "REFER")
+                and accepted.call_id == notify.call_id
+                and accepted.from_tag == notify.to_tag
+                and accepted.author == notify.author
+                and accepted.to_tag != notify.from_tag
+                and notify.origin is notify
+            ):
+                yield Finding(
+                    notify.label,
+                    "dialog-tags",
+                    WARNING,
+                    f"{notify.label}'s From tag {notify.from_tag} differs from the To tag "
+                    f"{accepted.to_tag} of {accepted.label}, which the same notifier sent: "
+                    f"only forking gives a subscription a second tag (RFC 6665 §4.1.4).",
+                )
+                break
+
+
+def check_cseq_order(flow: _Flow) -> Iterator[Finding]:
+    sent: dict[tuple[str | None, str | None], list[_Msg]] = defaultdict(list)
+    for request in flow.requests():
+        if request.origin is not request or request.sip.method in ("ACK", "CANCEL"):
+            continue
+        if request.number is None:
+            continue
+        history = sent[(request.call_id, request.from_tag)]
+        previous = [m for m in history if m.to_tag in (None, request.to_tag)]
+        history.append(request)
+        if previous:
+            yield from _cseq_step(flow, previous[-1], request)
+
+
+def _cseq_step(flow: _Flow, previous: _Msg, request: _Msg) -> Iterator[Finding]:
+    assert previous.number is not None and request.number is not None
+    who = flow.who(request.author)
+    if request.number <= previous.number:
+        yield Finding(
+            request.label,
+            "cseq-order",
+            ERROR,
+            f"{request.label}'s CSeq {request.number} does not grow: {who}'s previous request "
+            f"in this call, {previous.label}, had CSeq {previous.number} (RFC 3261 §12.2.1.1).",
+        )
+    elif request.to_tag and request.number > previous.number + 1:
+        yield Finding(
+            request.label,
+            "cseq-order",
+            WARNING,
+            f"{request.label}'s CSeq jumps from {previous.number} ({previous.label}) to "
+            f"{request.number}: within a dialog each side's CSeq increases by one "
+            f"(RFC 3261 §12.2.1.1).",
+        )
+
+
+def check_remote_target(flow: _Flow) -> Iterator[Finding]:
+    for request in flow.requests():
+        if not request.to_tag or request.sip.method in ("ACK", "CANCEL"):
+            continue  # ACK for 2xx is checked by the ack rule
+        if request.dialog_key not in flow.dialogs:
+            continue  # dialog-tags says so
+        target = _remote_target(flow, request)
+        if target is None:
+            continue
+        for problem in _target_problems(flow, request, target.contact, target.label):
+            yield Finding(request.label, "remote-target", ERROR, f"{request.label} {problem}.")
+
+
+def _remote_target(flow: _Flow, request: _Msg) -> _Msg | None:
+    """The peer's last message in the dialog whose Contact sets the remote target."""
+    peer, own = request.to_tag, request.from_tag
+    found = None
+    for msg in flow.before(request):
+        if msg.call_id != request.call_id or msg.author_tag != peer or not msg.contact:
+            continue
+        if msg.peer_tag not in (None, own) or msg.method not in TARGET_REFRESH:
+            continue
+        if msg.is_request or 101 <= msg.status < 300:
+            found = msg
+    return found
+
+
+def _target_problems(flow: _Flow, request: _Msg, target: str | None, source: str):
+    """Request-URI and Route of an in-dialog request (RFC 3261 §12.2.1.1)."""
+    if target is None:
+        return
+    routes = _route_set(flow, request)
+    strict = bool(routes) and ";lr" not in routes[0]
+    expected_uri = routes[0] if strict else target
+    if request.sip.request_uri != expected_uri:
+        yield (
+            f"has Request-URI {request.sip.request_uri}, but in this dialog requests go to "
+            f"the remote target {target}, the Contact of {source} (RFC 3261 §12.2.1.1)"
+        )
+    if request.origin is not request or routes is None:
+        return  # proxies take their own entry off the Route; the UAC's is what counts
+    expected_route = routes[1:] + [target] if strict else routes
+    got = [parse_name_addr(v).uri for v in request.sip.header_values("Route")]
+    if got != expected_route:
+        yield (
+            f"has Route {', '.join(got) or '(none)'}, but the dialog's route set is "
+            f"{', '.join(expected_route) or 'empty'} (RFC 3261 §12.2.1.1)"
+        )
+
+
+def _route_set(flow: _Flow, request: _Msg) -> list[str] | None:
+    """The author's route set (RFC 3261 §12.1): the Record-Route of the message that set the
+    dialog up as it reached the author, reversed when that was a response; None if unknown."""
+    setups = [
+        m for m in flow.before(request) if m.origin is m and m.dialog_key == request.dialog_key
+    ]
+    setups = [m for m in setups if _sets_up_dialog(m, flow.messages)]
+    if not setups:
+        return None
+    setup = setups[-1]  # a 2xx recomputes the route set of its early dialog (§13.2.2.4)
+    if setup.author != request.author:
+        carrier, reverse = setup, setup.is_response
+    elif setup.is_response and setup.request is not None:
+        carrier, reverse = setup.request.origin, False
+    else:
+        return None
+    hops = [m for m in flow.messages if m.origin is carrier and m.receiver == request.author]
+    if not hops:
+        return None
+    routes = [parse_name_addr(v).uri for v in hops[-1].sip.header_values("Record-Route")]
+    return routes[::-1] if reverse else routes
+
+
+def check_max_forwards(flow: _Flow) -> Iterator[Finding]:
+    for request in flow.requests():
+        value = request.sip.header("Max-Forwards")
+        if value is None:
+            yield Finding(
+                request.label,
+                "max-forwards",
+                ERROR,
+                f"{request.label} has no Max-Forwards: every request carries one, usually "
+                f"70, so that a routing loop ends (RFC 3261 §8.1.1.6).",
+            )
+            continue
+        received = request.received.sip.header("Max-Forwards") if request.received else None
+        if received and received.isdigit() and value.isdigit() and int(value) != int(received) - 1:
+            yield Finding(
+                request.label,
+                "max-forwards",
+                ERROR,
+                f"{flow.who(request.sender)} relays {request.received.label} as "
+                f"{request.label} with Max-Forwards {value}, but a proxy decrements it by "
+                f"one: {int(received) - 1} (RFC 3261 §16.6).",
+            )
+
+
+def check_via_sent_by(flow: _Flow) -> Iterator[Finding]:
+    for request in flow.requests():
+        if not request.vias:
+            continue
+        host = _host(request.vias[0][0])
+        votes = flow.host_votes[host]
+        owner, count = max(votes.items(), key=lambda item: item[1])
+        if votes[request.sender] < count:
+            yield Finding(
+                request.label,
+                "via-sent-by",
+                ERROR,
+                f"{request.label}'s top Via names {host}, which is {flow.who(owner)}'s host (as "
+                f"in {flow.host_seen[(host, owner)]}), but {flow.who(request.sender)} sends "
+                f"{request.label}: the sender puts its own address in the Via it adds "
+                f"(RFC 3261 §8.1.1.7, §18.1.1).",
+            )
+
+
+def _host(sent_by_or_uri: str) -> str:
+    """The host of a sent-by ("host:5061") or of a SIP URI."""
+    address = sent_by_or_uri.rpartition("@")[2] if "@" in sent_by_or_uri else sent_by_or_uri
+    address = address.partition(":")[2] if address.startswith(("sip:", "sips:")) else address
+    return re.split(r"[:;?>]", address, maxsplit=1)[0].lower()
+
+
+def check_via_received(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.messages:
+        for via in msg.sip.vias:
+            received = via.params.get("received")
+            problem = received and _received_problem(flow, _host(via.sent_by), received)
+            if problem:
+                yield Finding(
+                    msg.label,
+                    "via-received",
+                    ERROR,
+                    f"{msg.label}'s Via for {_host(via.sent_by)} has received={received}, "
+                    f"{problem}: received records the source address the request came from "
+                    f"(RFC 3261 §18.2.1).",
+                )
+    yield from _shared_addresses(flow)
+
+
+def _received_problem(flow: _Flow, host: str, received: str) -> str | None:
+    if not _is_ip(received):
+        return "which is not an IP address"
+    usual, count = flow.received_by_host[host].most_common(1)[0]
+    if flow.received_by_host[host][received] < count:
+        return (
+            f"but that host's requests arrive from {usual} everywhere else (as in "
+            f"{', '.join(flow.received_seen[(host, usual)])})"
+        )
+    return None
+
+
+def _shared_addresses(flow: _Flow) -> Iterator[Finding]:
+    """One address recorded for several hosts: a flow-wide matter, not one step's."""
+    for address, hosts in flow.hosts_by_address.items():
+        if len(hosts) > 1 and _is_ip(address):
+            seen = "; ".join(
+                f"{host} ({', '.join(flow.received_seen[(host, address)])})" for host in hosts
+            )
+            yield Finding(
+                None,
+                "via-received",
+                WARNING,
+                f"received={address} is recorded for {len(hosts)} different hosts: {seen}. "
+                f"Two hosts do not send from one address unless something like a NAT sits "
+                f"between them, which the flow does not show (RFC 3261 §18.2.1).",
+            )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def check_required_headers(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.messages:
+        if msg.origin is not msg:
+            continue  # a relay carries what it received; proxy-relay compares the two
+        for rfc, problem in _header_problems(msg):
+            yield Finding(msg.label, "required-headers", ERROR, f"{msg.label} {problem} ({rfc}).")
+
+
+def _header_problems(msg: _Msg) -> Iterator[tuple[str, str]]:
+    method, has = msg.method, msg.sip.headers_named
+    if msg.is_request:
+        if method in TARGET_REFRESH and not has("Contact"):
+            yield "RFC 3261 §8.1.1.8", f"has no Contact: a {method} can set up or refresh a dialog"
+        if method == "MESSAGE" and has("Contact"):
+            yield "RFC 3428 §4", "has a Contact, but MESSAGE never sets up a dialog"
+        if method in ("SUBSCRIBE", "NOTIFY") and not has("Event"):
+            yield "RFC 6665 §8.2.1", f"has no Event header: a {method} names its event package"
+        if method == "NOTIFY" and not has("Subscription-State"):
+            yield "RFC 6665 §4.2.2", "has no Subscription-State"
+        if method == "REFER" and len(msg.sip.header_values("Refer-To")) != 1:
+            yield "RFC 3515 §2.4.1", "must carry exactly one Refer-To"
+        return
+    success = 200 <= msg.status < 300
+    creates = method in DIALOG_CREATING and msg.to_tag and 101 <= msg.status < 300
+    if creates and (method == "INVITE" or success) and not has("Contact"):
+        yield "RFC 3261 §12.1.1", f"has no Contact, yet this {msg.status} sets up a dialog"
+    if method == "MESSAGE" and success and has("Contact"):
+        yield "RFC 3428 §7", "has a Contact, which a 2xx to MESSAGE must not carry"
+    if method == "SUBSCRIBE" and success and not has("Expires"):
+        yield "RFC 6665 §3.1.1", "has no Expires: a 2xx to SUBSCRIBE states how long it lasts"
+
+
+# A proxy changes these on the way (RFC 3261 §16.6, §16.7); it may consume its credentials.
+RELAY_MAY_CHANGE = frozenset({"Via", "Route", "Record-Route", "Max-Forwards"})
+RELAY_MAY_REMOVE = frozenset({"Proxy-Authorization"})
+
+
+def check_proxy_relay(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.messages:
+        received = msg.received
+        if received is None:
+            continue
+        for severity, problem in _relay_changes(received.sip, msg.sip):
+            yield Finding(
+                msg.label,
+                "proxy-relay",
+                severity,
+                f"{flow.who(msg.sender)} relays {received.label} as {msg.label} but "
+                f"{problem} (RFC 3261 §16.6, §16.7).",
+            )
+
+
+def _relay_changes(received: SipMessage, relayed: SipMessage) -> Iterator[tuple[str, str]]:
+    before, after = _header_map(received), _header_map(relayed)
+    for name in before.keys() - after.keys() - RELAY_MAY_REMOVE:
+        yield ERROR, f"drops {name}: a proxy keeps every header field it has no reason to touch"
+    for name in after.keys() - before.keys():
+        yield WARNING, f"adds {name}: a proxy adds header fields for itself, not for the UA"
+    for name in before.keys() & after.keys():
+        if before[name] != after[name] and name not in RELAY_MAY_REMOVE:
+            yield ERROR, f"changes {name}: a proxy passes it on as it came"
+    if _body_text(received) != _body_text(relayed):
+        yield ERROR, "changes the body: a proxy never adds to, modifies or removes it"
+
+
+def _header_map(sip: SipMessage) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = defaultdict(list)
+    for header in sip.headers:
+        if header.name not in RELAY_MAY_CHANGE and header.name != "Content-Length":
+            headers[header.name].append(_SPACE.sub(" ", header.value))
+    return headers
+
+
+CREDENTIALS = {"Authorization": "WWW-Authenticate", "Proxy-Authorization": "Proxy-Authenticate"}
+CHALLENGE_ONLY = ("realm", "nonce", "opaque", "algorithm", "qop", "domain", "stale")
+
+
+def check_credentials(flow: _Flow) -> Iterator[Finding]:
+    for response in flow.responses():
+        if response.origin is response:
+            yield from _challenge_problems(response)
+    for request in flow.requests():
+        if request.origin is not request:
+            continue
+        for header, challenge_header in CREDENTIALS.items():
+            for value in request.sip.header_values(header):
+                yield from _credential_problems(flow, request, header, value, challenge_header)
+
+
+def _challenge_problems(response: _Msg) -> Iterator[Finding]:
+    for header in CREDENTIALS.values():
+        for value in response.sip.header_values(header):
+            extra = sorted(set(_digest_params(value)) - set(CHALLENGE_ONLY))
+            if extra:
+                yield Finding(
+                    response.label,
+                    "credentials",
+                    ERROR,
+                    f"{response.label}'s {header} carries {', '.join(extra)}, which only the "
+                    f"client's credentials carry (RFC 3261 §25.1, digest-cln).",
+                )
+
+
+def _credential_problems(flow: _Flow, request: _Msg, header: str, value: str, asked: str):
+    acked = flow.acked_response(request) if request.sip.method == "ACK" else None
+    if acked is not None and acked.status >= 300:
+        invite = acked.request
+        copies = [_SPACE.sub(" ", v) for v in invite.sip.header_values(header)] if invite else []
+        if invite is not None and _SPACE.sub(" ", value) not in copies:
+            yield Finding(
+                request.label,
+                "credentials",
+                ERROR,
+                f"{request.label}'s {header} is not a copy of {invite.label}'s: an ACK "
+                f"duplicates the credentials of its INVITE (RFC 3261 §22.1).",
+            )
+        return
+    challenge = _last_challenge(flow, request, asked)
+    if challenge is None:
+        return
+    wanted, given = _digest_params(challenge.sip.header(asked) or ""), _digest_params(value)
+    for name in ("realm", "nonce"):
+        if given.get(name) != wanted.get(name):
+            yield _credential_finding(
+                request,
+                header,
+                challenge,
+                f"{name} {given.get(name)}",
+                f"{challenge.label}'s {wanted.get(name)}",
+            )
+    if "qop" in wanted and not {"qop", "nc", "cnonce"} <= given.keys():
+        yield _credential_finding(
+            request,
+            header,
+            challenge,
+            "no qop, nc and cnonce",
+            f"the qop {challenge.label} offered",
+        )
+
+
+def _credential_finding(request: _Msg, header: str, challenge: _Msg, got: str, want: str):
+    return Finding(
+        request.label,
+        "credentials",
+        ERROR,
+        f"{request.label}'s {header} has {got}, but it answers the challenge of "
+        f"{challenge.label} and needs {want} (RFC 3261 §22.4, RFC 2617 §3.2.2).",
+    )
+
+
+def _last_challenge(flow: _Flow, request: _Msg, header: str) -> _Msg | None:
+    challenges = [
+        m
+        for m in flow.before(request)
+        if m.is_response
+        and m.receiver == request.sender
+        and m.call_id == request.call_id
+        and m.sip.headers_named(header)
+    ]
+    return challenges[-1] if challenges else None
+
+
+def _digest_params(value: str) -> dict[str, str]:
+    """Digest parameters of a challenge or credentials, unquoted."""
+    _, _, params = value.strip().partition(" ")
+    pairs = (part.partition("=") for part in split_top_level(params, ","))
+    return {name.strip().lower(): raw.strip().strip('"') for name, _, raw in pairs if name.strip()}
+
+
+ADDRESS_HEADERS = ("From", "To", "Contact", "Route", "Record-Route", "Refer-To", "Referred-By")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def check_uri_scheme(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.messages:
+        for name in ADDRESS_HEADERS:
+            for value in msg.sip.header_values(name):
+                uri = parse_name_addr(value).uri
+                if uri != "*" and not _SCHEME.match(uri):
+                    yield Finding(
+                        msg.label,
+                        "uri-scheme",
+                        ERROR,
+                        f"{msg.label}'s {name} holds {uri}, which has no scheme: an address "
+                        f"in SIP is a URI such as sips:{uri} (RFC 3261 §25.1, §20).",
+                    )
+
+
+# RFC 3840 §9's base feature tags, written without "+", and the other Contact parameters
+# (RFC 3261 §20.10, RFC 5626, RFC 5627).
+CONTACT_PARAMS = frozenset(
+    "audio automata class duplex data control mobility description events priority methods "
+    "schemes application video language type isfocus actor text extensions q expires reg-id "
+    "pub-gruu temp-gruu".split()
+)
+
+
+def check_feature_tags(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.messages:
+        if msg.origin is not msg:
+            continue
+        for value in msg.sip.header_values("Contact"):
+            for name in parse_name_addr(value).params:
+                problem = _feature_tag_problem(flow, msg, name)
+                if problem:
+                    yield Finding(msg.label, "feature-tags", WARNING, f"{msg.label}'s {problem}.")
+
+
+def _feature_tag_problem(flow: _Flow, msg: _Msg, name: str) -> str | None:
+    if not name.startswith("+") and name not in CONTACT_PARAMS:
+        hint = "; the tag for machines is ;automata" if name.startswith("automat") else ""
+        return (
+            f"Contact has the parameter ;{name}, which is neither a base feature tag nor an "
+            f"extension tag starting with '+', so no one understands it (RFC 3840 §9{hint})"
+        )
+    if name == "+sip.rendering" and _dialog_method(flow, msg) != "INVITE":
+        return (
+            "Contact has +sip.rendering, which is only for a dialog created by INVITE "
+            "(RFC 4235 §5.2)"
+        )
+    return None
+
+
+def _dialog_method(flow: _Flow, msg: _Msg) -> str | None:
+    """The method that created the dialog the message belongs to (or would create)."""
+    setup = flow.dialogs.get(msg.dialog_key)
+    if setup is None or msg.method == "INVITE":
+        return msg.method
+    return "SUBSCRIBE" if setup.sip.method == "NOTIFY" else setup.method
+
+
+# --- Replaces and Join ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DialogReference:
+    """A Replaces or Join: in an INVITE, or escaped in a URI that asks for such an INVITE."""
+
+    where: str  # "Replaces", "the Replaces escaped in Refer-To", ...
+    call_id: str
+    to_tag: str | None
+    from_tag: str | None
+    target: str  # where the INVITE goes, or is asked to go
+    recipient: str | None  # the participant it reaches, when the flow tells
+    asker: str  # who wrote the message carrying it
+
+
+def check_replaces_tags(flow: _Flow) -> Iterator[Finding]:
+    yield from _dialog_reference_findings(flow, "Replaces", "replaces-tags", "RFC 3891 §3")
+
+
+def check_join_tags(flow: _Flow) -> Iterator[Finding]:
+    yield from _dialog_reference_findings(flow, "Join", "join-tags", "RFC 3911 §4")
+
+
+def _dialog_reference_findings(flow: _Flow, header: str, rule: str, rfc: str):
+    for msg in flow.messages:
+        if msg.origin is not msg:
+            continue  # a relay carries the same header as what it relays
+        for reference in _dialog_references(flow, msg, header):
+            for severity, problem in _reference_problems(flow, reference, rfc):
+                yield Finding(msg.label, rule, severity, f"{msg.label}: {problem}.")
+            if header == "Replaces":
+                yield from _replacement_target(flow, msg, reference)
+
+
+def _dialog_references(flow: _Flow, msg: _Msg, header: str) -> Iterator[_DialogReference]:
+    if msg.sip.method == "INVITE":
+        for value in msg.sip.header_values(header):
+            target = msg.sip.request_uri or ""
+            yield _reference(header, value, target, _final_receiver(flow, msg), msg.author)
+    uris = [parse_name_addr(v).uri for v in msg.sip.header_values("Refer-To")]
+    where = f"the {header} escaped in Refer-To"
+    if msg.sip.body and msg.sip.body.kind in ("html", "text"):
+        uris += _HREF.findall(msg.sip.body.text)
+        where = f"the {header} escaped in a link"
+    for uri in uris:
+        target, _, headers = _SPACE.sub("", uri).partition("?")
+        for part in headers.split("&"):
+            name, _, value = part.partition("=")
+            if name.lower() == header.lower():
+                recipient = flow.uri_owner(target)
+                yield _reference(where, unquote(value), target, recipient, msg.author)
+
+
+def _reference(where: str, value: str, target: str, recipient: str | None, asker: str):
+    call_id, _, params_text = value.partition(";")
+    params = parse_params(params_text)
+    return _DialogReference(
+        where,
+        call_id.strip(),
+        params.get("to-tag"),
+        params.get("from-tag"),
+        target,
+        recipient,
+        asker,
+    )
+
+
+def _final_receiver(flow: _Flow, request: _Msg) -> str | None:
+    """Where a request ends up: the receiver of its last relay, unless that is a proxy."""
+    receiver = [m for m in flow.messages if m.origin is request][-1].receiver
+    roles = {p["key"]: p["role"] for p in flow.document["participants"]}
+    return None if roles.get(receiver) == "proxy" else receiver
+
+
+def _reference_problems(flow: _Flow, ref: _DialogReference, rfc: str) -> Iterator[tuple[str, str]]:
+    if not ref.to_tag or not ref.from_tag:
+        yield ERROR, f"{ref.where} needs both a to-tag and a from-tag ({rfc})"
+        return
+    known = flow.dialogs_of_call(ref.call_id)
+    if not known:
+        yield ERROR, f"{ref.where} names Call-ID {ref.call_id}, but no dialog of this flow has it"
+    elif frozenset((ref.to_tag, ref.from_tag)) not in known:
+        described = "; ".join(
+            " and ".join(flow.owner(ref.call_id, tag) for tag in sorted(pair)) for pair in known
+        )
+        yield (
+            ERROR,
+            (
+                f"{ref.where} names the dialog {ref.call_id} with to-tag {ref.to_tag} and from-tag "
+                f"{ref.from_tag}, but that call's dialog has tags {described}"
+            ),
+        )
+    else:
+        yield from _orientation_problems(flow, ref, rfc)
+
+
+def _recipient(flow: _Flow, ref: _DialogReference) -> str | None:
+    """Who receives the INVITE; for a REFER from one party of the dialog, the other party."""
+    if ref.recipient is not None:
+        return ref.recipient
+    owners = [flow.tag_owner.get((ref.call_id, tag or "")) for tag in (ref.to_tag, ref.from_tag)]
+    others = [owner for owner in owners if owner != ref.asker]
+    return others[0] if ref.asker in owners and others else None
+
+
+def _orientation_problems(
+    flow: _Flow, ref: _DialogReference, rfc: str
+) -> Iterator[tuple[str, str]]:
+    key = _recipient(flow, ref)
+    if key is None:
+        return
+    owners = {flow.tag_owner.get((ref.call_id, tag or "")) for tag in (ref.to_tag, ref.from_tag)}
+    recipient = flow.who(key)
+    if key not in owners:
+        parties = " and ".join(flow.who(o) for o in owners if o)
+        yield (
+            ERROR,
+            (
+                f"{ref.where} names a dialog between {parties}, but the INVITE goes to "
+                f"{recipient}, who is not in it"
+            ),
+        )
+    elif flow.tag_owner.get((ref.call_id, ref.to_tag or "")) != key:
+        yield (
+            ERROR,
+            (
+                f"{ref.where} has the tags the wrong way round: {recipient} receives the INVITE, "
+                f"so to-tag must be {recipient}'s own tag {ref.from_tag} and from-tag the other "
+                f"party's tag {ref.to_tag} ({rfc}: the tags are read as if in a request "
+                f"{recipient} receives)"
+            ),
+        )
+
+
+def _replacement_target(flow: _Flow, msg: _Msg, ref: _DialogReference) -> Iterator[Finding]:
+    """RFC 3891 §4: a replacing INVITE goes to the Contact of the dialog it replaces."""
+    key = _recipient(flow, ref)
+    contacts = [
+        m
+        for m in flow.before(msg)
+        if m.call_id == ref.call_id
+        and m.author == key
+        and m.contact
+        and m.author_tag in (ref.to_tag, ref.from_tag)
+    ]
+    if contacts and contacts[-1].contact != ref.target:
+        yield Finding(
+            msg.label,
+            "replaces-tags",
+            WARNING,
+            f"{msg.label}: {ref.where} asks for an INVITE to {ref.target}, but a replacing "
+            f"INVITE should go to {flow.who(key or '')}'s Contact in the dialog it replaces, "
+            f"{contacts[-1].contact} ({contacts[-1].label}), so that it reaches the device "
+            f"that holds that dialog (RFC 3891 §4).",
+        )
+
+
+# --- SDP -------------------------------------------------------------------------------------
+
+
+def check_sdp(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.messages:
+        if msg.sip.body is None or msg.sip.body.kind != "sdp" or msg.is_unchanged_relay:
+            continue
+        for problem in _sdp_problems(msg.sip):
+            yield Finding(msg.label, "sdp", ERROR, f"{msg.label}'s SDP {problem}.")
+
+
+def _sdp_problems(sip: SipMessage) -> Iterator[str]:
+    assert sip.body is not None
+    lines = sip.body.sdp
+    yield from _sdp_order_problems(lines)
+    for line in lines:
+        if line.type == "s" and line.value == "":
+            yield (
+                "has an empty s= line: SDP does not allow it; write 's=-' or 's= ' (RFC 3264 §5)"
+            )
+        elif line.type != "s" and line.value[:1].isspace():
+            yield f"line {line.line} has a space after '{line.type}=': SDP allows none there"
+        elif line.type in SDP_FIELDS and len(line.value.split()) != SDP_FIELDS[line.type]:
+            yield (
+                f"line {line.line} ({line.type}=) has {len(line.value.split())} fields, "
+                f"not {SDP_FIELDS[line.type]} (RFC 4566 §5)"
+            )
+        elif line.type == "m" and len(line.value.split()) < 4:
+            yield f"line {line.line} (m=) needs media, port, protocol and formats (RFC 4566 §5.14)"
+    yield from _sdp_connection_problems(lines)
+
+
+def _sdp_order_problems(lines: list[SdpLine]) -> Iterator[str]:
+    rank, order, previous = -1, SDP_SESSION_ORDER, None
+    for line in lines:
+        if line.type == "m":
+            rank, order = 0, SDP_MEDIA_ORDER
+        elif line.type in order and line.type != "v":
+            if order[line.type] < rank:
+                yield (
+                    f"line {line.line} ({line.type}=) comes after {previous}=: the order is "
+                    f"v o s i u e p c b t r z k a, then each m= with i c b k a (RFC 4566 §5)"
+                )
+            rank = max(rank, order[line.type])
+        previous = line.type
+
+
+def _sdp_connection_problems(lines: list[SdpLine]) -> Iterator[str]:
+    sections: list[list[str]] = [[]]
+    for line in lines:
+        if line.type == "m":
+            sections.append([])
+        sections[-1].append(line.type)
+    session, media = sections[0], sections[1:]
+    if "c" not in session and any("c" not in section for section in media):
+        yield "has a media stream without a c= line, and no c= at session level (RFC 4566 §5.7)"
+
+
+class _Description(NamedTuple):
+    """One side's session description as a message carries it."""
+
+    msg: _Msg
+    origin: list[str]  # the six fields of o=
+    rest: list[tuple[str, str]]  # every other line
+
+
+def check_sdp_origin(flow: _Flow) -> Iterator[Finding]:
+    last: dict[tuple[str | None, str | None], _Description] = {}
+    sessions: dict[tuple[str, ...], _Msg] = {}
+    for msg in flow.messages:
+        body = msg.sip.body
+        if body is None or body.kind != "sdp" or msg.origin is not msg:
+            continue  # a relay that changes the SDP is proxy-relay's business
+        origin = next((line.value.split() for line in body.sdp if line.type == "o"), [])
+        if len(origin) != 6:
+            continue  # the sdp rule says what is wrong with it
+        rest = [(line.type, line.value) for line in body.sdp if line.type != "o"]
+        described = _Description(msg, origin, rest)
+        key = (msg.call_id, msg.author_tag)  # one side of one dialog
+        if key in last:
+            yield from _origin_problems(flow, last[key], described)
+        else:
+            yield from _reused_origin(msg, sessions.get(_identity(origin)))
+        last[key] = described
+        sessions.setdefault(_identity(origin), msg)
+
+
+def _identity(origin: list[str]) -> tuple[str, ...]:
+    """All of o= but the version: the globally unique name of a session (RFC 4566 §5.2)."""
+    return (*origin[:2], *origin[3:])
+
+
+def _reused_origin(msg: _Msg, first: _Msg | None) -> Iterator[Finding]:
+    if first is not None:
+        yield Finding(
+            msg.label,
+            "sdp-origin",
+            WARNING,
+            f"{msg.label} starts a new session (Call-ID {msg.call_id}) with the o= line of "
+            f"{first.label}, another session: username, session id and address together name "
+            f"one session, globally (RFC 4566 §5.2).",
+        )
+
+
+def _origin_problems(flow: _Flow, old: _Description, new: _Description) -> Iterator[Finding]:
+    label, who, why = new.msg.label, flow.who(new.msg.author), "(RFC 3264 §8)"
+    for index, name in ((1, "session id"), (0, "username"), (5, "address")):
+        if new.origin[index] != old.origin[index]:
+            yield Finding(
+                label,
+                "sdp-origin",
+                ERROR,
+                f"{label}: {who}'s o= {name} changed from {old.origin[index]} "
+                f"({old.msg.label}) to {new.origin[index]}: within one session the o= line "
+                f"stays the same except for the version {why}.",
+            )
+    if not (new.origin[2].isdigit() and old.origin[2].isdigit()):
+        return
+    version, old_version = int(new.origin[2]), int(old.origin[2])
+    if version == old_version and new.rest != old.rest:
+        problem = f"changes the SDP of {old.msg.label} but keeps its o= version {version}"
+    elif version not in (old_version, old_version + 1):
+        problem = (
+            f"has o= version {version} after {old_version} in {old.msg.label}: the version "
+            f"grows by one with each changed description"
+        )
+    else:
+        return
+    yield Finding(label, "sdp-origin", ERROR, f"{label}: {who}'s SDP {problem} {why}.")
+
+
+def check_dialog_info_version(flow: _Flow) -> Iterator[Finding]:
+    last: dict[tuple, tuple[_Msg, int]] = {}
+    for notify in flow.requests("NOTIFY"):
+        body = notify.sip.body
+        if body is None or body.kind != "dialog-info" or notify.origin is not notify:
+            continue
+        match = _DIALOG_INFO_VERSION.search(body.text)
+        if match is None:
+            continue
+        version = int(match[1])
+        event = parse_params((notify.sip.header("Event") or "").partition(";")[2]).get("id")
+        key = (notify.call_id, notify.from_tag, notify.to_tag, event)
+        expected, after = _expected_version(flow, notify, last.get(key))
+        if expected is not None and version != expected:
+            yield Finding(
+                notify.label,
+                "dialog-info-version",
+                ERROR,
+                f"{notify.label}'s dialog-info has version {version} but {after}: versions "
+                f"start at 0 and grow by one per document sent to a subscriber "
+                f"(RFC 4235 §4.1).",
+            )
+        last[key] = (notify, version)
+
+
+def _expected_version(
+    flow: _Flow, notify: _Msg, previous: tuple[_Msg, int] | None
+) -> tuple[int | None, str]:
+    """The version the NOTIFY's document should have, and why."""
+    if previous is not None:
+        return previous[1] + 1, f"{previous[0].label} had version {previous[1]}"
+    initial = [
+        m
+        for m in flow.before(notify)
+        if m.sip.method == "SUBSCRIBE"
+        and not m.to_tag
+        and m.call_id == notify.call_id
+        and m.from_tag == notify.to_tag
+    ]
+    if initial:
+        return 0, f"it is the first document of the subscription {initial[-1].label} started"
+    return None, ""
+
+
+# --- prose and captions --------------------------------------------------------------------
+
+
+def check_participants_named(flow: _Flow) -> Iterator[Finding]:
+    document = flow.document
+    people = _people_of(document)
+    quoted = [_SPACE.sub(" ", n.get("as_written", "")).strip() for n in document.get("notes", [])]
+    lanes = ", ".join(p["name"] for p in document["participants"])
+    for step, where, texts, discussed in _prose(document):
+        named = _cast_in(" ".join(_without_quotes_of(t, quoted) for t in texts))
+        for name in sorted(named - people - _cast_in(discussed), key=CAST.index):
+            yield Finding(
+                step,
+                "participants-named",
+                WARNING,
+                f"{where} names {name}, who is not in this flow (its people are {lanes}).",
+            )
+
+
+def _people_of(document: dict[str, Any]) -> set[str]:
+    """Cast names of the flow: in a participant's name or anywhere in its messages."""
+    names = " ".join(p["name"] for p in document["participants"])
+    messages = " ".join(s.get("message", "") for s in document["steps"])
+    return _cast_in(names) | _cast_in(messages, _CAST_ANY_CASE)
+
+
+def _cast_in(text: str, pattern: re.Pattern = _CAST_NAME) -> set[str]:
+    return {match.capitalize() for match in pattern.findall(text)}
+
+
+def _prose(document: dict[str, Any]) -> Iterator[tuple[str | None, str, list[str], str]]:
+    """(step, where, texts, quoted source) for each piece of prose, all languages together.
+
+    A note may name whoever its as_written names: it is discussing that wording.
+    """
+    yield None, "The summary", list(document.get("summary", {}).values()), ""
+    for step in document["steps"]:
+        label = step["label"]
+        yield label, f"The annotation of {label}", list(step.get("annotation", {}).values()), ""
+        yield label, f"The text of {label}", list(step.get("text", {}).values()), ""
+    for note in document.get("notes", []):
+        step = note.get("step")
+        where = f"A note on {step}" if step else "A note on the flow"
+        texts = [*note.get("discussion", {}).values(), note.get("correction", "")]
+        yield step, where, texts, note.get("as_written", "")
+
+
+def _without_quotes_of(text: str, quoted: list[str]) -> str:
+    """The text minus quotations of the RFC's own words (a note's as_written)."""
+
+    def keep(match: re.Match) -> str:
+        inner = _SPACE.sub(" ", match[1] or match[2]).strip()
+        return "" if any(inner in source for source in quoted if source) else match[0]
+
+    return _QUOTED.sub(keep, text)
+
+
+def check_label_start_line(flow: _Flow) -> Iterator[Finding]:
+    for msg in flow.messages:
+        caption = flow.captions.get(msg.label, "")
+        said = _caption_says(caption)
+        actual = str(msg.status) if msg.is_response else msg.sip.method
+        if said is not None and said != actual:
+            yield Finding(
+                msg.label,
+                "label-start-line",
+                ERROR,
+                f"The diagram labels {msg.label} '{caption}' but the message is "
+                f"'{msg.sip.start_line}'.",
+            )
+
+
+def _caption_says(caption: str) -> str | None:
+    """The status code or method a caption names, if any."""
+    said = _CAPTION_SAYS.search(caption)
+    return said[0] if said else None
+
+
+CHECKS: dict[str, Callable[[_Flow], Iterator[Finding]]] = {
+    "message-parse": check_message_parse,
+    "response-matches-request": check_response_matches_request,
+    "response-path": check_response_path,
+    "ack": check_ack,
+    "cancel": check_cancel,
+    "branch-unique": check_branch_unique,
+    "dialog-tags": check_dialog_tags,
+    "cseq-order": check_cseq_order,
+    "remote-target": check_remote_target,
+    "max-forwards": check_max_forwards,
+    "via-sent-by": check_via_sent_by,
+    "via-received": check_via_received,
+    "required-headers": check_required_headers,
+    "proxy-relay": check_proxy_relay,
+    "credentials": check_credentials,
+    "uri-scheme": check_uri_scheme,
+    "feature-tags": check_feature_tags,
+    "replaces-tags": check_replaces_tags,
+    "join-tags": check_join_tags,
+    "sdp": check_sdp,
+    "sdp-origin": check_sdp_origin,
+    "dialog-info-version": check_dialog_info_version,
+    "participants-named": check_participants_named,
+    "label-start-line": check_label_start_line,
+}
+assert tuple(CHECKS) == RULES
