@@ -8,8 +8,11 @@ import pytest
 from django.core.management import call_command
 
 from sipflows.models import Flow, Step
+from sipflows.sip.flowdoc import parse_documents
+from sipflows.sip.lint import lint_flow
 from sipflows.sip.message import parse_message
 from sipflows.sip.rfc5359 import FLOW_SLOTS
+from sipflows.sip.rfcreader import read_call_flows
 from tests.conftest import FIXTURES
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.yaml"))
@@ -107,3 +110,68 @@ def test_fixture_is_exactly_what_export_prints(path, db):
     out = StringIO()
     call_command("export_flows", path.stem, stdout=out)
     assert out.getvalue() == path.read_text(encoding="utf-8")
+
+
+def test_the_corrected_library_checks_clean():
+    """Every finding of the checker on the library is either fixed or explained by a note."""
+    findings = {
+        path.stem: [f"{f.step} {f.rule}: {f.message}" for f in lint_flow(document)]
+        for path in FIXTURE_FILES
+        for document in parse_documents(path.read_bytes(), name=path.name)
+    }
+    assert {slug: found for slug, found in findings.items() if found} == {}
+
+
+@pytest.fixture(scope="module")
+def rfc_as_written():
+    reading = read_call_flows(RFC_5359.read_text(encoding="utf-8"))
+    findings = set()
+    for document in reading.flows:
+        section = document["source"]["section"]
+        captions = {c.label: c.text for c in reading.captions if c.section == section}
+        findings |= {(section, f.step, f.rule) for f in lint_flow(document, captions=captions)}
+    return findings
+
+
+@pytest.mark.parametrize(
+    "section, step, rule",
+    [
+        ("2.13", "F11", "response-path"),  # a 200 OK whose only Via is Alice's goes to Alice
+        ("2.16", "F7", "replaces-tags"),  # from-tag 314578 is nobody's tag
+        ("2.16", "F12", "ack"),  # ACK for the 487 with a new branch
+        ("2.10", "F9", "label-start-line"),  # drawn as 180 Ringing, written as 200 OK
+        ("2.17", "F8", "dialog-info-version"),  # every NOTIFY says version="0"
+    ],
+)
+def test_the_checker_finds_the_known_defects_of_the_rfc_as_written(
+    rfc_as_written, section, step, rule
+):
+    assert (section, step, rule) in rfc_as_written
+
+
+def test_the_checker_finds_most_defects_the_library_documents(rfc_as_written):
+    located = {(section, step) for section, step, _ in rfc_as_written}
+    documented = [
+        (document["source"]["section"], note["step"])
+        for path in FIXTURE_FILES
+        for document in parse_documents(path.read_bytes(), name=path.name)
+        for note in document.get("notes", [])
+        if note["kind"] == "rfc-defect" and note.get("step")
+    ]
+    found = [place for place in documented if place in located]
+    assert len(found) >= 0.9 * len(documented)
+
+
+def test_the_library_has_every_message_of_rfc_5359():
+    reading = read_call_flows(RFC_5359.read_text(encoding="utf-8"))
+    in_rfc = {
+        d["source"]["section"]: {s["label"] for s in d["steps"] if s["kind"] == "message"}
+        for d in reading.flows
+    }
+    in_library = {
+        d["source"]["section"]: {s["label"] for s in d["steps"] if s["kind"] == "message"}
+        for path in FIXTURE_FILES
+        for d in parse_documents(path.read_bytes(), name=path.name)
+    }
+    assert in_library == in_rfc
+    assert sum(map(len, in_rfc.values())) == 324

@@ -84,8 +84,9 @@ label-start-line        A step's caption from the diagram (documents read from a
 
 Section numbers without an RFC are RFC 3261's.
 
-A finding is acknowledged when a note on its step (or, for a finding on no step, a note on no
-step) lists its rule in `acknowledges`; acknowledged findings are left out unless asked for.
+A finding is acknowledged when a note on its step lists its rule in `acknowledges`; a finding on
+no step (one about the whole flow) is acknowledged by any note listing its rule, since such a
+note explains it where the reader meets it. Acknowledged findings are left out unless asked for.
 """
 
 from __future__ import annotations
@@ -186,8 +187,12 @@ def lint_flow(
     flow = _Flow(document, captions or {})
     findings = [finding for check in CHECKS.values() for finding in check(flow)]
     acknowledged = _acknowledged(document)
+    flow_wide = {rule for _, rule in acknowledged}
     marked = [
-        replace(f, acknowledged=True) if (f.step, f.rule) in acknowledged else f for f in findings
+        replace(f, acknowledged=True)
+        if (f.step, f.rule) in acknowledged or (f.step is None and f.rule in flow_wide)
+        else f
+        for f in findings
     ]
     order = {label: i for i, label in enumerate(flow.labels)}
     marked.sort(key=lambda f: (order.get(f.step, len(order)), RULES.index(f.rule)))

@@ -269,6 +269,11 @@ def test_a_flow_level_note_acknowledges_flow_wide_findings():
     assert findings(document, "via-received") == []
 
 
+def test_a_note_on_a_step_acknowledges_a_flow_wide_finding_of_its_rule():
+    document = flow(shared_address(), notes=[acknowledging("via-received", "F2")])
+    assert findings(document, "via-received") == []
+
+
 def test_a_flow_level_note_leaves_findings_on_steps_alone():
     assert findings(flow(stale_cseq(), notes=[acknowledging("cseq-order")]), "cseq-order") == ["F5"]
 
