@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from .ladder import LaneSpec, StepSpec, layout_ladder
 from .models import Flow, Step
+from .selectors import flow_findings
 from .sip.highlight import highlight_message
 from .sip.message import parse_message
 from .templatetags.sipflows import tr
@@ -44,6 +45,7 @@ def stepper_context(flow: Flow, index: int | None, **extra) -> dict:
         if step and step.message
         else "",
         "flow_notes": list(flow.notes.all()),
+        "step_findings": flow_findings(flow=flow).get(step.label, []) if step else [],
     }
     context.update(extra)
     return context

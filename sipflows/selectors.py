@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from .models import Flow, LiveSession, Note, Step
+from .sip.lint import Finding, lint_flow
 from .sip.rfc5359 import FLOW_SLOTS, GROUPS, FlowSlot
 
 INSTRUCTOR_GROUP = "instructor"
@@ -164,3 +165,22 @@ def _note_document(note: Note) -> dict[str, Any]:
     if note.acknowledges:
         doc["acknowledges"] = note.acknowledges
     return doc
+
+
+# Checking a flow takes milliseconds, a page render should not: findings are kept per saved
+# version of a flow (its updated_at), for a handful of flows at a time.
+_findings: dict[tuple[int, object], dict[str | None, list[Finding]]] = {}
+_FINDINGS_KEPT = 64
+
+
+def flow_findings(*, flow: Flow) -> dict[str | None, list[Finding]]:
+    """The checker's findings on the flow by step label, acknowledged ones included (marked)."""
+    key = (flow.pk, flow.updated_at)
+    if key not in _findings:
+        if len(_findings) >= _FINDINGS_KEPT:
+            _findings.clear()
+        by_step: dict[str | None, list[Finding]] = {}
+        for finding in lint_flow(flow_document(flow=flow), include_acknowledged=True):
+            by_step.setdefault(finding.step, []).append(finding)
+        _findings[key] = by_step
+    return _findings[key]

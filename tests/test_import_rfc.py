@@ -43,9 +43,18 @@ def test_without_out_the_flows_are_imported_into_the_library(rfc_file):
 
 
 @pytest.mark.django_db
-def test_importing_again_says_which_flows_were_replaced(rfc_file):
+def test_importing_over_a_flow_in_the_library_changes_nothing_without_replace(rfc_file):
     run(str(rfc_file))
-    out, _ = run(str(rfc_file))
+    Flow.objects.filter(slug="call-pickup").update(summary={"en": "Annotated by an editor."})
+    with pytest.raises(CommandError, match="already holds call-pickup: nothing was imported"):
+        run(str(rfc_file))
+    assert Flow.objects.get().summary == {"en": "Annotated by an editor."}
+
+
+@pytest.mark.django_db
+def test_replace_says_which_flows_were_replaced(rfc_file):
+    run(str(rfc_file))
+    out, _ = run(str(rfc_file), "--replace")
     assert Flow.objects.count() == 1
     assert "replaced, with their former steps, annotations and notes: call-pickup" in out
 

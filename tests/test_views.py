@@ -3,6 +3,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from sipflows.models import Step
+
 pytestmark = pytest.mark.django_db
 
 
@@ -100,3 +102,16 @@ def test_chinese_ui_strings_are_translated(client, sample_flow):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     page = client.get("/flows/sample-call/F2/").content.decode()
     assert "RFC 原文" in page
+
+
+def test_step_page_shows_what_the_checker_finds_on_that_step(client, sample_flow):
+    # Break F2 the way RFC 5359 §2.2 F19 is broken: a Call-ID that is not its request's.
+    step = Step.objects.get(flow=sample_flow, label="F2")
+    step.message = step.message.replace("12345600@atlanta", "99999@atlanta")
+    step.save()
+    sample_flow.save()  # a new version of the flow: its findings are checked again
+    page = client.get("/flows/sample-call/F2/").content.decode()
+    findings = page.split('id="step-findings"')[1].split("</section>")[0]
+    assert "response-matches-request" in findings
+    assert "99999@atlanta" in findings
+    assert 'id="step-findings"' not in client.get("/flows/sample-call/F1/").content.decode()

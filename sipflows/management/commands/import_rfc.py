@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sipflows.selectors import flows_with_content
+from sipflows.models import Flow
 from sipflows.services import flows_import
 from sipflows.sip.flowdoc import dump_documents
 from sipflows.sip.rfcreader import INFO, ReaderProblem, read_call_flows
@@ -11,8 +11,8 @@ from sipflows.sip.rfcreader import INFO, ReaderProblem, read_call_flows
 class Command(BaseCommand):
     help = (
         "Read the call flows of an RFC-style text (e.g. rfc5359.txt) and import them into the "
-        "library, replacing flows with the same slug; with --out, write them as YAML flow "
-        "documents instead. What could not be read is printed to stderr."
+        "library; flows already there are left alone unless --replace is given. With --out, "
+        "write them as YAML flow documents instead. What could not be read goes to stderr."
     )
 
     def add_arguments(self, parser):
@@ -24,8 +24,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--document", help="the document's name when the text does not say it (RFC 5359)"
         )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="replace flows with the same slug, losing their annotations and notes",
+        )
 
-    def handle(self, *args, file, section, out, document, **options):
+    def handle(self, *args, file, section, out, document, replace, **options):
         path = Path(file)
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -40,7 +45,7 @@ class Command(BaseCommand):
         if out:
             self._write(reading.flows, Path(out))
         else:
-            self._import(reading.flows, path.name)
+            self._import(reading.flows, path.name, replace)
 
     def _write(self, flows, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -50,9 +55,14 @@ class Command(BaseCommand):
         for flow in flows:
             self.stdout.write(f"  {flow['slug']}.yaml  §{flow['source']['section']}")
 
-    def _import(self, flows, name: str) -> None:
+    def _import(self, flows, name: str, replace: bool) -> None:
         slugs = [flow["slug"] for flow in flows]
-        existing = {f.slug for f in flows_with_content().filter(slug__in=slugs)}
+        existing = set(Flow.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        if existing and not replace:
+            raise CommandError(
+                f"The library already holds {', '.join(sorted(existing))}: nothing was imported. "
+                "Use --out DIR to compare, or --replace to overwrite them with the RFC as written."
+            )
         flows_import(documents=flows)
         self.stdout.write(f"Imported {len(flows)} flow(s) read from {name} into the library.")
         new = [slug for slug in slugs if slug not in existing]
