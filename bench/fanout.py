@@ -131,7 +131,7 @@ async def run_app(port: int, code: str, cookie: str, labels: list[str], n: int, 
     frame = ""
     headers = {**origin, "Cookie": f"sessionid={cookie}"}
     async with websockets.connect(url, additional_headers=headers, max_size=None) as teacher:
-        seq = int(SEQ.search(await teacher.recv())[1])
+        seq = int(SEQ.search(await _until_seq(teacher, 0))[1])
         await asyncio.sleep(0.5)
         for step in range(steps):
             label = labels[(step + 1) % len(labels)]

@@ -8,6 +8,7 @@ import asyncio
 import json
 import re
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
@@ -122,9 +123,19 @@ class StepperBase(AsyncWebsocketConsumer):
         self.limiter = RateLimiter()
         self.player: asyncio.Task | None = None
         self.last_seq = -1
+        self.outbox: deque[tuple[int | None, str]] = deque()
+        self.outbox_ready = asyncio.Event()
+        self.writer: asyncio.Task | None = None
+        self.stalled: tuple | None = None  # a send that had to wait, and what it waits on
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.writer = asyncio.create_task(self._write())
 
     async def disconnect(self, code):
         self._stop_playing()
+        if self.writer:
+            self.writer.cancel()
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.limiter.allow():
@@ -141,7 +152,7 @@ class StepperBase(AsyncWebsocketConsumer):
     async def step(self, action: Action) -> None:
         """Move this connection's own position (solo stepping or exploring)."""
         self.index = move_target(self.index, action, self.labels)
-        await self.deliver(None, await self.frame(self.index))
+        self.deliver(None, await self.frame(self.index))
 
     async def control_play(self, action: Action, advance) -> None:
         """Play, pause and speed, with `advance` called once per tick while playing."""
@@ -152,14 +163,14 @@ class StepperBase(AsyncWebsocketConsumer):
             self.player = asyncio.create_task(self._play(advance))
         elif action.name == "pause":
             self._stop_playing()
-        await self.deliver(None, self.play_button())
+        self.deliver(None, self.play_button())
 
     async def _play(self, advance) -> None:
         while self.playing:
             await asyncio.sleep(PLAY_INTERVAL / self.speed)
             if not await advance():
                 self.playing = False
-                await self.deliver(None, self.play_button())
+                self.deliver(None, self.play_button())
 
     def _stop_playing(self) -> None:
         self.playing = False
@@ -185,15 +196,66 @@ class StepperBase(AsyncWebsocketConsumer):
     async def notice(self, text: str) -> None:
         with translation.override(self.language):
             html = render_to_string("sipflows/flow.html#stepper-notice", {"notice": text})
-        await self.deliver(None, html)
+        self.deliver(None, html)
 
-    async def deliver(self, seq: int | None, text: str) -> None:
-        # No await between the check and the write: frames reach the socket in seq order.
+    def deliver(self, seq: int | None, text: str) -> None:
+        """Send a frame now if the socket takes it at once, else queue it; never wait here.
+
+        A frame with a seq (a live session's state) is dropped if a newer one was sent or
+        queued already, and drops queued older ones: a slow or stalled socket falls behind
+        alone, with only the newest state waiting for it, and never holds up a broadcast.
+        """
         if seq is not None:
             if seq <= self.last_seq:
                 return
             self.last_seq = seq
-        await self.base_send({"type": "websocket.send", "text": text})
+            self.outbox = deque(item for item in self.outbox if item[0] is None)
+        if self.outbox or self.stalled:
+            self.outbox.append((seq, text))
+            self.outbox_ready.set()
+            return
+        # Run the send up to its first wait: a writable socket takes the frame without one,
+        # as fast as a bare broadcast; a full one is finished later by this socket's writer.
+        attempt = self.base_send({"type": "websocket.send", "text": text})
+        try:
+            waiting_on = attempt.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the socket is gone; disconnect() cleans up
+            return
+        self.stalled = (attempt, waiting_on)
+        self.outbox_ready.set()
+
+    async def _write(self) -> None:
+        """Finish a stalled send, then write what queued up behind it, in order."""
+        try:
+            while True:
+                await self.outbox_ready.wait()
+                self.outbox_ready.clear()
+                if self.stalled:
+                    await _finish(*self.stalled)
+                    self.stalled = None
+                while self.outbox:
+                    _, text = self.outbox.popleft()
+                    await self.base_send({"type": "websocket.send", "text": text})
+        except Exception:  # the socket is gone; disconnect() cleans up
+            return
+
+
+async def _finish(attempt, waiting_on) -> None:
+    """Drive a coroutine that stopped at an await (as a Task would) until it returns."""
+    try:
+        while True:
+            if isinstance(waiting_on, asyncio.Future):
+                waiting_on._asyncio_future_blocking = False
+                await asyncio.wait([waiting_on])
+            else:  # a bare yield, as in asyncio.sleep(0)
+                await asyncio.sleep(0)
+            waiting_on = attempt.send(None)
+    except StopIteration:
+        return
+    finally:
+        attempt.close()
 
 
 class StepperConsumer(StepperBase):
@@ -260,7 +322,7 @@ class LiveConsumer(StepperBase):
         text = await self.hub.render(
             session.step_index, language=self.language, seq=session.seq, ended=not session.is_live
         )
-        await self.deliver(session.seq, text)
+        self.deliver(session.seq, text)
 
     async def act(self, action: Action) -> None:
         if self.is_owner:

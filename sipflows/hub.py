@@ -29,8 +29,8 @@ class Member(Protocol):
     following: bool
     is_owner: bool
 
-    async def deliver(self, seq: int | None, text: str) -> None:
-        """Send `text`, unless a frame with a higher seq was sent already (None: always)."""
+    def deliver(self, seq: int | None, text: str) -> None:
+        """Queue `text` for the socket, unless a newer state (seq) was queued (None: always)."""
 
 
 def group_name(code: str) -> str:
@@ -104,7 +104,7 @@ class SessionHub:
                 if event["type"] == "live.state":
                     await self._broadcast(event)
                 elif event["type"] == "live.viewers":
-                    await self._tell_owner(event["viewers"])
+                    self._tell_owner(event["viewers"])
             except Exception:  # one bad event must not stop the session's fan-out
                 log.exception("live session %s: could not fan out %r", self.code, event)
 
@@ -116,19 +116,18 @@ class SessionHub:
             )
             for language in {m.language for m in targets}
         }
-        # One plain loop, no task per follower: with a server whose sends never wait on a slow
-        # socket (uvicorn --ws websockets-sansio), this is as fast as a bare broadcast.
-        for member in targets:
-            try:
-                await member.deliver(event["seq"], frames[member.language])
-            except Exception:  # a follower that just left must not stop the others
-                log.debug(
-                    "live session %s: a follower could not be reached", self.code, exc_info=True
-                )
+        self._deliver_all(targets, event["seq"], frames)
 
-    async def _tell_owner(self, viewers: int) -> None:
+    def _tell_owner(self, viewers: int) -> None:
         text = f'<span id="viewers" hx-swap-oob="true">{int(viewers)}</span>'
-        await asyncio.gather(*(m.deliver(None, text) for m in self.members if m.is_owner))
+        owners = [m for m in self.members if m.is_owner]
+        self._deliver_all(owners, None, {m.language: text for m in owners})
+
+    def _deliver_all(self, members: list[Member], seq: int | None, frames: dict) -> None:
+        # Each member queues the text and writes it from its own task, so one plain loop
+        # reaches every follower and a stalled socket holds up nobody else.
+        for member in members:
+            member.deliver(seq, frames[member.language])
 
 
 _hubs: dict[str, SessionHub] = {}

@@ -1,3 +1,4 @@
+import asyncio
 import json
 
 import pytest
@@ -8,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from sipflows import services
 from sipflows.asgi import application as full_application
-from sipflows.consumers import MAX_FRAME_BYTES, BadAction, parse_action
+from sipflows.consumers import MAX_FRAME_BYTES, BadAction, StepperBase, parse_action
 from sipflows.hub import announce
 from sipflows.models import LiveSession
 from sipflows.routing import websocket_urlpatterns
@@ -190,3 +191,53 @@ async def test_students_see_that_the_session_ended(session):
     frame = await student.receive_from(timeout=5)
     assert "data-ended" in frame and "has ended" in frame
     await student.disconnect()
+
+
+class FakeSocket:
+    """An ASGI send that can stall, as a socket with a full buffer does."""
+
+    def __init__(self):
+        self.sent = []
+        self.open = asyncio.Event()
+        self.open.set()
+
+    async def __call__(self, message):
+        await self.open.wait()
+        if message["type"] == "websocket.send":
+            self.sent.append(message["text"])
+
+
+async def follower_on(socket):
+    follower = StepperBase()
+    follower.scope = {"headers": []}
+    await follower.connect()
+    follower.base_send = socket
+    await follower.accept()
+    return follower
+
+
+async def test_a_stalled_socket_holds_up_nobody_else():
+    fast_socket, slow_socket = FakeSocket(), FakeSocket()
+    fast, slow = await follower_on(fast_socket), await follower_on(slow_socket)
+    slow_socket.open.clear()
+    for seq, text in ((1, "one"), (2, "two"), (3, "three")):
+        slow.deliver(seq, text)
+        fast.deliver(seq, text)
+    assert fast_socket.sent == ["one", "two", "three"]  # written at once, in the same loop
+    assert slow_socket.sent == []
+    slow_socket.open.set()
+    await asyncio.sleep(0.01)
+    # The stalled send finishes, then only the newest state is left to write.
+    assert slow_socket.sent == ["one", "three"]
+    await fast.disconnect(1000)
+    await slow.disconnect(1000)
+
+
+async def test_older_states_never_overtake_newer_ones():
+    socket = FakeSocket()
+    follower = await follower_on(socket)
+    follower.deliver(5, "five")
+    follower.deliver(4, "four")
+    follower.deliver(None, "notice")
+    assert socket.sent == ["five", "notice"]
+    await follower.disconnect(1000)
