@@ -19,7 +19,9 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
 # Loads the library without overwriting flows already there (editors' work survives).
-# The sans-I/O websocket protocol never makes a broadcast wait on one slow socket.
+# The sans-I/O websocket protocol writes to a socket with room in its buffer without waiting,
+# which lets a live session reach every follower in one loop; frames are small HTML, so they
+# are not compressed (compressing each one per connection costs more than it saves).
 UVICORN := $(VENV)/bin/uvicorn sipflows.asgi:application --ws websockets-sansio --ws-per-message-deflate false
 
 run: setup

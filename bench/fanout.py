@@ -233,8 +233,7 @@ def main() -> None:
             "warning",
             "--backlog",
             "4096",
-            # As `make run` serves: sends that never wait on a slow socket, and no compression
-            # (frames are small HTML; compressing each per connection costs more than it saves).
+            # As `make run` serves (see the Makefile).
             "--ws",
             "websockets-sansio",
             "--ws-per-message-deflate",

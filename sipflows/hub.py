@@ -30,7 +30,7 @@ class Member(Protocol):
     is_owner: bool
 
     def deliver(self, seq: int | None, text: str) -> None:
-        """Queue `text` for the socket, unless a newer state (seq) was queued (None: always)."""
+        """Send `text` without waiting on the socket, unless a newer state (seq) went first."""
 
 
 def group_name(code: str) -> str:
