@@ -136,6 +136,8 @@ class StepperBase(AsyncWebsocketConsumer):
         self._stop_playing()
         if self.writer:
             self.writer.cancel()
+        if self.stalled:
+            self.stalled[0].close()
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.limiter.allow():
@@ -298,11 +300,9 @@ class LiveConsumer(StepperBase):
         await self.accept()
         self.hub = await hub.join(self.code, self)
         self.flow = self.hub.flow
-        if not self.is_owner and session.is_live:
-            viewers = await database_sync_to_async(services.live_viewers_change)(
-                code=self.code, by=1
-            )
-            await hub.announce_viewers(self.code, viewers)
+        self.counted = not self.is_owner and session.is_live  # a student watching, to count
+        if self.counted:
+            await self._count_viewer(by=1)
         await self.catch_up()
 
     async def disconnect(self, code):
@@ -310,11 +310,12 @@ class LiveConsumer(StepperBase):
         if getattr(self, "hub", None) is None:
             return
         await hub.leave(self.code, self)
-        if not self.is_owner:
-            viewers = await database_sync_to_async(services.live_viewers_change)(
-                code=self.code, by=-1
-            )
-            await hub.announce_viewers(self.code, viewers)
+        if self.counted:
+            await self._count_viewer(by=-1)
+
+    async def _count_viewer(self, *, by: int) -> None:
+        viewers = await database_sync_to_async(services.live_viewers_change)(code=self.code, by=by)
+        await hub.announce_viewers(self.code, viewers)
 
     async def catch_up(self) -> None:
         """Send the session's current state: on connect, and on coming back to the class."""

@@ -241,3 +241,12 @@ async def test_older_states_never_overtake_newer_ones():
     follower.deliver(None, "notice")
     assert socket.sent == ["five", "notice"]
     await follower.disconnect(1000)
+
+
+async def test_students_of_an_ended_session_are_not_counted(session):
+    ended = await sync_to_async(services.live_session_end)(code=session.code)
+    late = await connect(f"/ws/live/{session.code}/")
+    assert "has ended" in await late.receive_from()
+    await late.disconnect()
+    refreshed = await sync_to_async(LiveSession.objects.get)(pk=ended.pk)
+    assert refreshed.viewers == 0
