@@ -68,3 +68,19 @@ def test_without_javascript_the_links_still_step(browser, served_library):
     expect(page).to_have_url(re.compile("/flows/call-pickup/F2/$"))
     expect(page.locator("#message")).to_contain_text("SIP/2.0 180 Ringing")
     context.close()
+
+
+def test_reduced_motion_shows_the_current_arrow_without_animation(browser, served_library):
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(f"{served_library}/flows/call-pickup/F7/")
+    head = page.locator(".ladder .is-current .step-head").first
+    assert head.evaluate("el => getComputedStyle(el).animationName") == "none"
+    assert head.evaluate("el => getComputedStyle(el).opacity") == "1"
+    context.close()
+
+
+def test_the_current_arrow_animates_when_motion_is_welcome(page, served_library):
+    page.goto(f"{served_library}/flows/call-pickup/F7/")
+    line = page.locator(".ladder .is-current .step-line").first
+    assert line.evaluate("el => getComputedStyle(el).animationName") == "ladder-draw"
