@@ -3,12 +3,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 from sipflows import services
 from sipflows.sip.flowdoc import parse_documents, validate_document
 from tests.samples import SAMPLE_FLOW
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+# Servers and consumers under test query from threads of their own; connections that close
+# after each use leave none holding the test database when the run drops it.
+settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser, User
@@ -156,13 +156,13 @@ async def test_student_actions_never_move_the_session(session):
     for action in ("next", "goto", "play", "speed"):
         await student.send_to(text_data=json.dumps({"action": action, "label": "F2", "speed": 2}))
     assert await student.receive_nothing(timeout=0.3)
-    refreshed = await sync_to_async(LiveSession.objects.get)(pk=session.pk)
+    refreshed = await database_sync_to_async(LiveSession.objects.get)(pk=session.pk)
     assert (refreshed.step_index, refreshed.seq) == (None, 0)
     await student.disconnect()
 
 
 async def test_late_student_gets_the_current_step_first(session):
-    await sync_to_async(services.live_session_move)(code=session.code, step_index=1)
+    await database_sync_to_async(services.live_session_move)(code=session.code, step_index=1)
     late = await connect(f"/ws/live/{session.code}/")
     frame = await late.receive_from()
     assert current(frame) == "F2"
@@ -186,7 +186,7 @@ async def test_exploring_student_steps_alone_and_comes_back(session, teacher):
 async def test_students_see_that_the_session_ended(session):
     student = await connect(f"/ws/live/{session.code}/")
     await student.receive_from()
-    ended = await sync_to_async(services.live_session_end)(code=session.code)
+    ended = await database_sync_to_async(services.live_session_end)(code=session.code)
     await announce(ended)
     frame = await student.receive_from(timeout=5)
     assert "data-ended" in frame and "has ended" in frame
@@ -244,9 +244,9 @@ async def test_older_states_never_overtake_newer_ones():
 
 
 async def test_students_of_an_ended_session_are_not_counted(session):
-    ended = await sync_to_async(services.live_session_end)(code=session.code)
+    ended = await database_sync_to_async(services.live_session_end)(code=session.code)
     late = await connect(f"/ws/live/{session.code}/")
     assert "has ended" in await late.receive_from()
     await late.disconnect()
-    refreshed = await sync_to_async(LiveSession.objects.get)(pk=ended.pk)
+    refreshed = await database_sync_to_async(LiveSession.objects.get)(pk=ended.pk)
     assert refreshed.viewers == 0
