@@ -71,7 +71,7 @@ def flows_with_content():
             "steps",
             queryset=Step.objects.select_related("sender", "receiver").prefetch_related("notes"),
         ),
-        Prefetch("notes", queryset=Note.objects.select_related("step")),
+        Prefetch("notes", queryset=Note.objects.select_related("step__flow")),
     )
 
 
@@ -118,7 +118,9 @@ def live_session_flow(*, code: str) -> Flow:
 
 
 def notes_all() -> list[Note]:
-    return list(Note.objects.select_related("flow", "step").order_by("flow__slug", "position"))
+    return list(
+        Note.objects.select_related("flow", "step__flow").order_by("flow__slug", "position")
+    )
 
 
 def flow_document(*, flow: Flow) -> dict[str, Any]:

@@ -115,3 +115,11 @@ def test_step_page_shows_what_the_checker_finds_on_that_step(client, sample_flow
     assert "response-matches-request" in findings
     assert "99999@atlanta" in findings
     assert 'id="step-findings"' not in client.get("/flows/sample-call/F1/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/flows/call-park/", "/flows/call-park/F5/", "/notes/"])
+def test_pages_take_a_few_queries_however_many_notes_there_are(
+    client, library, django_assert_max_num_queries, path
+):
+    with django_assert_max_num_queries(6):
+        assert client.get(path).status_code == 200
