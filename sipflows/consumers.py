@@ -346,15 +346,12 @@ class LiveConsumer(StepperBase):
             await self._move(action)
 
     async def _move(self, action: Action) -> bool:
-        session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
-        if session is None or not session.is_live:
-            return False
-        target = move_target(session.step_index, action, self.labels)
-        if target == session.step_index:
-            return False
+        labels = self.labels
         moved = await database_sync_to_async(services.live_session_move)(
-            code=self.code, step_index=target
+            code=self.code, to=lambda index: move_target(index, action, labels)
         )
+        if moved is None:
+            return False
         await hub.announce(moved)
         return True
 

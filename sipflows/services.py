@@ -1,6 +1,7 @@
 """Writes to the library. Every write is atomic: a bad document changes nothing."""
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -93,10 +94,21 @@ def live_session_start(*, flow: Flow, owner) -> LiveSession:
 
 
 @transaction.atomic
-def live_session_move(*, code: str, step_index: int | None) -> LiveSession:
-    """Put the class on a step; the sequence number orders the frames the followers get."""
-    session = LiveSession.objects.select_for_update().get(code=code, ended_at__isnull=True)
-    session.step_index = step_index
+def live_session_move(*, code: str, to: Callable[[int | None], int | None]) -> LiveSession | None:
+    """Put the class on step `to(current step)`, deciding under the row's lock so two moves
+    never both start from the same step. None if the session ended or nothing changes.
+
+    The sequence number orders the frames the followers get.
+    """
+    session = (
+        LiveSession.objects.select_for_update().filter(code=code, ended_at__isnull=True).first()
+    )
+    if session is None:
+        return None
+    target = to(session.step_index)
+    if target == session.step_index:
+        return None
+    session.step_index = target
     session.seq += 1
     session.save(update_fields=["step_index", "seq"])
     return session

@@ -162,7 +162,7 @@ async def test_student_actions_never_move_the_session(session):
 
 
 async def test_late_student_gets_the_current_step_first(session):
-    await database_sync_to_async(services.live_session_move)(code=session.code, step_index=1)
+    await database_sync_to_async(services.live_session_move)(code=session.code, to=lambda _: 1)
     late = await connect(f"/ws/live/{session.code}/")
     frame = await late.receive_from()
     assert current(frame) == "F2"
