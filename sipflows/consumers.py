@@ -141,11 +141,11 @@ class StepperBase(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.limiter.allow():
-            return await self.notice("Too many actions: slow down a little.")
+            return self.notice("Too many actions: slow down a little.")
         try:
             action = parse_action(text_data or "")
         except BadAction as error:
-            return await self.notice(str(error))
+            return self.notice(str(error))
         await self.act(action)
 
     async def act(self, action: Action) -> None:
@@ -190,15 +190,15 @@ class StepperBase(AsyncWebsocketConsumer):
         )
 
     def play_button(self) -> str:
-        with translation.override(self.language):
-            return render_to_string(
-                "sipflows/flow.html#play-button", {"playing": self.playing, "speed": self.speed}
-            )
+        return self.partial("play-button", playing=self.playing)
 
-    async def notice(self, text: str) -> None:
+    def notice(self, text: str) -> None:
+        self.deliver(None, self.partial("stepper-notice", notice=text))
+
+    def partial(self, name: str, **context) -> str:
+        """One of the stepper's small partials, in this reader's language."""
         with translation.override(self.language):
-            html = render_to_string("sipflows/flow.html#stepper-notice", {"notice": text})
-        self.deliver(None, html)
+            return render_to_string(f"sipflows/flow.html#{name}", context)
 
     def deliver(self, seq: int | None, text: str) -> None:
         """Send a frame now if the socket takes it at once, else queue it; never wait here.
