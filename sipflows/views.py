@@ -64,9 +64,7 @@ def live_follow(request, code: str):
 
 @login_required
 def live_present(request, code: str):
-    session = selectors.live_session_get(code=code)
-    if session.owner_id != request.user.pk:
-        raise PermissionDenied("This walkthrough belongs to another instructor.")
+    session = _owned_session(request, code)
     join_url = request.build_absolute_uri(session.get_absolute_url())
     # segno's SVG is ours, not user text: safe to put in the page as it is.
     qr = mark_safe(segno.make(join_url, error="m").svg_inline(scale=5))
@@ -76,11 +74,16 @@ def live_present(request, code: str):
 @require_POST
 @login_required
 def live_end(request, code: str):
+    session = _owned_session(request, code)
+    announce_sync(services.live_session_end(code=session.code))
+    return redirect(session.flow.get_absolute_url())
+
+
+def _owned_session(request, code: str):
     session = selectors.live_session_get(code=code)
     if session.owner_id != request.user.pk:
         raise PermissionDenied("This walkthrough belongs to another instructor.")
-    announce_sync(services.live_session_end(code=session.code))
-    return redirect(session.flow.get_absolute_url())
+    return session
 
 
 def _live_page(request, session, *, mode: str, **extra):
