@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 
 from .ladder import LaneSpec, StepSpec, layout_ladder
 from .models import Flow, Step
-from .selectors import flow_findings
+from .selectors import PerFlowVersion, flow_findings
 from .sip.highlight import highlight_message
 from .sip.message import parse_message
 from .templatetags.sipflows import tr
@@ -39,7 +39,7 @@ def stepper_context(flow: Flow, index: int | None, **extra) -> dict:
         "previous_step": steps[index - 1] if step and index > 0 else None,
         "next_step": steps[0] if not step else steps[index + 1] if index + 1 < len(steps) else None,
         # Only whole pages draw the ladder; templates call this when they do.
-        "ladder": partial(_ladder, flow, steps),
+        "ladder": partial(_ladders.get, flow, translation.get_language()),
         # Pygments output: the formatter escapes every character of the message.
         "message_html": mark_safe(highlight_message(step.message, step.focus))
         if step and step.message
@@ -57,7 +57,9 @@ def render_frame(flow: Flow, index: int | None, *, language: str, **extra) -> st
         return render_to_string(FRAME_TEMPLATE, stepper_context(flow, index, **extra))
 
 
-def _ladder(flow: Flow, steps: list[Step]):
+def _ladder(flow: Flow, language: str):
+    """The ladder's layout; it depends on the language through media and event captions."""
+    steps = flow.steps.all()
     lanes = [LaneSpec(key=p.key, name=p.name, role=p.role) for p in flow.participants.all()]
     return layout_ladder(
         lanes,
@@ -75,3 +77,6 @@ def _ladder(flow: Flow, steps: list[Step]):
             for s in steps
         ],
     )
+
+
+_ladders = PerFlowVersion(_ladder)

@@ -6,6 +6,7 @@ Bilingual texts are stored as {"en": ..., "zh": ...} so they map one to one onto
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from .sip.flowdoc import MEDIA_KINDS, NOTE_KINDS, ROLES, STEP_KINDS
 
@@ -32,7 +33,27 @@ class Flow(models.Model):
         return reverse("flow", args=[self.slug])
 
 
-class Participant(models.Model):
+class FlowPart(models.Model):
+    """A lane, step or note: saving or deleting one makes a new version of its flow, so what
+    is kept per version (checker findings, the ladder's layout) is computed again."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch_flow()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self._touch_flow()
+        return deleted
+
+    def _touch_flow(self) -> None:
+        Flow.objects.filter(pk=self.flow_id).update(updated_at=timezone.now())
+
+
+class Participant(FlowPart):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="participants")
     position = models.PositiveIntegerField()
     key = models.CharField(max_length=32)
@@ -49,7 +70,7 @@ class Participant(models.Model):
         return self.name
 
 
-class Step(models.Model):
+class Step(FlowPart):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
     label = models.CharField(max_length=16)
@@ -79,7 +100,7 @@ class Step(models.Model):
         return reverse("step", args=[self.flow.slug, self.label])
 
 
-class Note(models.Model):
+class Note(FlowPart):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="notes")
     step = models.ForeignKey(
         Step, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"

@@ -169,20 +169,35 @@ def _note_document(note: Note) -> dict[str, Any]:
     return doc
 
 
-# Checking a flow takes milliseconds, a page render should not: findings are kept per saved
-# version of a flow (its updated_at), for a handful of flows at a time.
-_findings: dict[tuple[int, object], dict[str | None, list[Finding]]] = {}
-_FINDINGS_KEPT = 64
+class PerFlowVersion:
+    """Values computed from a flow, kept for each saved version of it (its updated_at).
+
+    Checking a flow or laying out its ladder takes milliseconds; a page or frame should not
+    pay that every time. A handful of versions are kept, then the memory starts afresh.
+    """
+
+    def __init__(self, compute, kept: int = 64):
+        self.compute, self.kept, self.values = compute, kept, {}
+
+    def get(self, flow: Flow, *extra):
+        key = (flow.pk, flow.updated_at, *extra)
+        if key not in self.values:
+            if len(self.values) >= self.kept:
+                self.values.clear()
+            self.values[key] = self.compute(flow, *extra)
+        return self.values[key]
+
+
+def _findings_by_step(flow: Flow) -> dict[str | None, list[Finding]]:
+    by_step: dict[str | None, list[Finding]] = {}
+    for finding in lint_flow(flow_document(flow=flow), include_acknowledged=True):
+        by_step.setdefault(finding.step, []).append(finding)
+    return by_step
+
+
+_findings = PerFlowVersion(_findings_by_step)
 
 
 def flow_findings(*, flow: Flow) -> dict[str | None, list[Finding]]:
     """The checker's findings on the flow by step label, acknowledged ones included (marked)."""
-    key = (flow.pk, flow.updated_at)
-    if key not in _findings:
-        if len(_findings) >= _FINDINGS_KEPT:
-            _findings.clear()
-        by_step: dict[str | None, list[Finding]] = {}
-        for finding in lint_flow(flow_document(flow=flow), include_acknowledged=True):
-            by_step.setdefault(finding.step, []).append(finding)
-        _findings[key] = by_step
-    return _findings[key]
+    return _findings.get(flow)
