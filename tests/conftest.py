@@ -1,4 +1,5 @@
 import copy
+import socket
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,7 @@ import yaml
 from django.conf import settings
 
 from sipflows import services
-from sipflows.sip.flowdoc import parse_documents, validate_document
+from sipflows.sip.flowdoc import parse_documents
 from tests.samples import SAMPLE_FLOW
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -30,15 +31,21 @@ def sample_flow(db):
 
 @pytest.fixture
 def library(db):
+    return load_library()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def load_library():
     """The seed library from fixtures/, as `make run` loads it."""
     documents = []
     for path in sorted(FIXTURES.glob("*.yaml")):
         documents += parse_documents(path.read_bytes(), name=path.name)
     return services.flows_import(documents=documents)
-
-
-def validated(document):
-    return validate_document(document, name="test.yaml")
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from django.db import connection
 from django.test import Client
 
 from sipflows import services
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRENT = re.compile(r'data-current="([^"]*)"')
@@ -34,10 +35,9 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
+def listening(port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def two_servers():
     ]
     deadline = time.monotonic() + 20
     for port in ports:
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        while not listening(port):
             assert time.monotonic() < deadline, "a server did not start"
             time.sleep(0.05)
     yield ports

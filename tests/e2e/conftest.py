@@ -1,5 +1,4 @@
 import os
-import socket
 import threading
 import time
 
@@ -9,9 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
-from sipflows import services
-from sipflows.sip.flowdoc import parse_documents
-from tests.conftest import FIXTURES
+from tests.conftest import free_port, load_library
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -47,12 +44,6 @@ def page(browser):
     context.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def asgi_server(transactional_db):
     """The whole ASGI app (pages and websockets) served by uvicorn in a thread of this process,
@@ -78,10 +69,7 @@ def asgi_server(transactional_db):
 
 @pytest.fixture
 def served_library(asgi_server):
-    documents = []
-    for path in sorted(FIXTURES.glob("*.yaml")):
-        documents += parse_documents(path.read_bytes(), name=path.name)
-    services.flows_import(documents=documents)
+    load_library()
     return asgi_server
 
 
