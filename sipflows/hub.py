@@ -69,6 +69,7 @@ class SessionHub:
         self.listener: asyncio.Task | None = None
         self.flow = None
         self.frames: dict[tuple[int, str], str] = {}
+        self.ready: asyncio.Future | None = None
 
     async def start(self) -> None:
         self.flow = await database_sync_to_async(selectors.live_session_flow)(code=self.code)
@@ -130,20 +131,20 @@ class SessionHub:
             member.deliver(seq, frames[member.language])
 
 
+# This process's hubs, by session code.
 _hubs: dict[str, SessionHub] = {}
-_starting: dict[str, asyncio.Future] = {}
 
 
 async def join(code: str, member: Member) -> SessionHub:
     hub = _hubs.get(code)
     if hub is None:
         hub = _hubs[code] = SessionHub(code)
-        _starting[code] = asyncio.ensure_future(hub.start())
+        # Members arriving while the hub starts wait for the same start.
+        hub.ready = asyncio.ensure_future(hub.start())
     try:
-        await _starting[code]
+        await hub.ready
     except Exception:
         _hubs.pop(code, None)
-        _starting.pop(code, None)
         raise
     hub.members.add(member)
     return hub
@@ -155,5 +156,5 @@ async def leave(code: str, member: Member) -> None:
         return
     hub.members.discard(member)
     if not hub.members:
-        del _hubs[code], _starting[code]
+        del _hubs[code]
         await hub.stop()

@@ -58,5 +58,4 @@ def fresh_channel_layer():
 
     channel_layers.backends.clear()
     hub._hubs.clear()
-    hub._starting.clear()
     yield
