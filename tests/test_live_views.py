@@ -106,3 +106,17 @@ def test_an_ended_walkthrough_does_not_move(sample_flow, teacher):
     services.live_session_end(code=session.code)
     assert services.live_session_move(code=session.code, to=lambda _: 1) is None
     assert LiveSession.objects.get().step_index is None
+
+
+def test_instructors_sign_in_and_come_back_to_the_flow(client, sample_flow, teacher):
+    assert 'name="password"' in client.get("/accounts/login/").content.decode()
+    response = client.post(
+        "/accounts/login/",
+        {"username": "teacher", "password": "a-long-test-password", "next": "/flows/sample-call/"},
+    )
+    assert response.url == "/flows/sample-call/"
+    assert "Start live walkthrough" in client.get("/flows/sample-call/").content.decode()
+
+
+def test_an_unknown_walkthrough_is_not_found(client, sample_flow):
+    assert client.get("/live/ABCDEF/").status_code == 404
