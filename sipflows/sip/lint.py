@@ -93,17 +93,25 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
+from .analysis import (
+    DIALOG_CREATING,
+    TARGET_REFRESH,
+    FlowAnalysis,
+    FlowMessage,
+    ViaKey,
+    body_text,
+    host_of,
+    sets_up_dialog,
+)
 from .message import (
     SdpLine,
     SipMessage,
-    parse_message,
     parse_name_addr,
     parse_params,
     split_top_level,
@@ -141,10 +149,6 @@ RULES = (
 # The people of RFC 5359 and the RFCs it builds on; a lane may be called anything else.
 CAST = ("Alice", "Bob", "Carol", "Dave", "Bill", "Eve", "Frank")
 
-# Requests and responses to them whose Contact sets the remote target (RFC 3261 §12,
-# RFC 3311, RFC 6665 §4.1.2, RFC 3515).
-TARGET_REFRESH = frozenset({"INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER"})
-DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER"})
 # RFC 4566 §5: session-level lines, then media sections, each in this order (t and r repeat).
 SDP_SESSION_ORDER = {
     t: i for i, group in enumerate("v o s i u e p c b tr z k a".split()) for t in group
@@ -184,7 +188,7 @@ def lint_flow(
     `captions` maps F-labels to what the diagram writes by the arrow, as the RFC reader
     finds it ("180 Ringing"); without it label-start-line has nothing to compare.
     """
-    flow = _Flow(document, captions or {})
+    flow = FlowAnalysis(document, captions or {})
     findings = [finding for check in CHECKS.values() for finding in check(flow)]
     acknowledged = _acknowledged(document)
     flow_wide = {rule for _, rule in acknowledged}
@@ -207,296 +211,10 @@ def _acknowledged(document: dict[str, Any]) -> set[tuple[str | None, str]]:
     }
 
 
-# --- the flow, parsed once ------------------------------------------------------------------
-
-
-ViaKey = tuple[str, str | None]  # (sent-by, branch): what identifies a hop's transaction
-DialogKey = tuple[str | None, frozenset[str | None]]  # Call-ID and the two tags
-
-
-@dataclass(eq=False)
-class _Msg:
-    """One message step, with what the flow tells about it."""
-
-    position: int
-    label: str
-    sender: str
-    receiver: str
-    sip: SipMessage
-    vias: tuple[ViaKey, ...]
-    received: _Msg | None = None  # the message a proxy received and relays as this one
-    request: _Msg | None = None  # for a response: the request it answers on this hop
-
-    @property
-    def origin(self) -> _Msg:
-        """The first hop of a relayed message."""
-        return self.received.origin if self.received else self
-
-    @property
-    def author(self) -> str:
-        return self.origin.sender
-
-    @property
-    def is_request(self) -> bool:
-        return self.sip.kind == "request"
-
-    @property
-    def is_response(self) -> bool:
-        return self.sip.kind == "response"
-
-    @cached_property
-    def method(self) -> str | None:
-        """The request's method, or for a response the method of its CSeq."""
-        if self.is_request:
-            return self.sip.method
-        return self.cseq[1] if self.cseq else None
-
-    @cached_property
-    def cseq(self) -> tuple[int, str] | None:
-        return self.sip.cseq
-
-    @cached_property
-    def from_tag(self) -> str | None:
-        return self.sip.from_tag
-
-    @cached_property
-    def to_tag(self) -> str | None:
-        return self.sip.to_tag
-
-    @cached_property
-    def number(self) -> int | None:
-        return self.cseq[0] if self.cseq else None
-
-    @property
-    def status(self) -> int:
-        return self.sip.status_code or 0
-
-    @cached_property
-    def call_id(self) -> str | None:
-        return self.sip.call_id
-
-    @cached_property
-    def author_tag(self) -> str | None:
-        """The tag of the side that wrote the message: From for requests, To for responses."""
-        return self.from_tag if self.is_request else self.to_tag
-
-    @cached_property
-    def peer_tag(self) -> str | None:
-        return self.to_tag if self.is_request else self.from_tag
-
-    @cached_property
-    def dialog_key(self) -> DialogKey:
-        return self.call_id, frozenset((self.from_tag, self.to_tag))
-
-    @cached_property
-    def contact(self) -> str | None:
-        value = self.sip.header("Contact")
-        return parse_name_addr(value).uri if value else None
-
-    @property
-    def is_unchanged_relay(self) -> bool:
-        """A relayed message whose body is what the proxy received (checked there already)."""
-        return self.received is not None and _body_text(self.received.sip) == _body_text(self.sip)
-
-
-class _Flow:
-    """The parsed messages of a document and the relations between them."""
-
-    def __init__(self, document: dict[str, Any], captions: Mapping[str, str]):
-        self.document, self.captions = document, captions
-        self.names = {p["key"]: p["name"] for p in document["participants"]}
-        self.labels = [step["label"] for step in document["steps"]]
-        self.all_messages = [
-            _Msg(
-                index,
-                step["label"],
-                step["from"],
-                step["to"],
-                sip,
-                tuple((v.sent_by.lower(), v.branch) for v in sip.vias),
-            )
-            for index, step in enumerate(document["steps"])
-            if step["kind"] == "message"
-            for sip in [parse_message(step["message"])]
-        ]
-        self.messages = [m for m in self.all_messages if m.sip.kind != "unknown"]
-        for msg in self.messages:
-            msg.received = _relayed_from(msg, self.before(msg))
-            if msg.is_response:
-                msg.request = _answered_request(msg, self.before(msg))
-        self.tag_owner = self._tag_owners()
-        self.uri_owners = self._uri_owners()
-        self._count_hosts()
-        self._count_addresses()
-        self.dialogs = self._dialogs()
-        self._acked: dict[int, _Msg | None] = {}
-
-    def who(self, key: str) -> str:
-        return self.names.get(key, key)
-
-    def before(self, msg: _Msg) -> list[_Msg]:
-        return [m for m in self.messages if m.position < msg.position]
-
-    def requests(self, method: str | None = None) -> Iterator[_Msg]:
-        return (m for m in self.messages if m.is_request and method in (None, m.sip.method))
-
-    def responses(self) -> Iterator[_Msg]:
-        return (m for m in self.messages if m.is_response)
-
-    def _tag_owners(self) -> dict[tuple[str | None, str], str]:
-        owners: dict[tuple[str | None, str], str] = {}
-        for msg in self.messages:
-            if msg.author_tag:
-                owners.setdefault((msg.call_id, msg.author_tag), msg.author)
-        return owners
-
-    def _uri_owners(self) -> dict[str, str]:
-        """Whose address a URI is: the From and Contact of requests one sends, the To and
-        Contact of responses one sends."""
-        owners: dict[str, str] = {}
-        for msg in self.messages:
-            mine = ("From", "Contact") if msg.is_request else ("To", "Contact")
-            for name in mine:
-                for value in msg.sip.header_values(name):
-                    owners.setdefault(_bare(parse_name_addr(value).uri), msg.author)
-        return owners
-
-    def _count_hosts(self) -> None:
-        """Whose host a name is: the top Via of the requests one sends and the Contact of the
-        messages one writes; with the first step that shows it."""
-        self.host_votes: dict[str, Counter] = defaultdict(Counter)
-        self.host_seen: dict[tuple[str, str], str] = {}
-        for msg in self.messages:
-            claims = [(_host(msg.vias[0][0]), msg.sender)] if msg.is_request and msg.vias else []
-            claims += [(_host(msg.contact), msg.author)] if msg.contact else []
-            for host, who in claims:
-                self.host_votes[host][who] += 1
-                self.host_seen.setdefault((host, who), msg.label)
-
-    def _count_addresses(self) -> None:
-        """The source addresses recorded for each Via host and the other way round, with the
-        first step showing each pair."""
-        self.received_by_host: dict[str, Counter] = defaultdict(Counter)
-        self.hosts_by_address: dict[str, Counter] = defaultdict(Counter)
-        self.received_seen: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for msg in self.messages:
-            for via in msg.sip.vias:
-                received, host = via.params.get("received"), _host(via.sent_by)
-                if received:
-                    self.received_by_host[host][received] += 1
-                    self.hosts_by_address[received][host] += 1
-                    labels = self.received_seen[(host, received)]
-                    labels += [msg.label] if msg.label not in labels else []
-
-    def uri_owner(self, uri: str) -> str | None:
-        return self.uri_owners.get(_bare(uri))
-
-    def owner(self, call_id: str | None, tag: str) -> str:
-        key = self.tag_owner.get((call_id, tag))
-        return f"{tag} ({self.who(key)})" if key else tag
-
-    def _dialogs(self) -> dict[DialogKey, _Msg]:
-        """Dialogs set up in the flow, each with the first message that set it up."""
-        dialogs: dict[DialogKey, _Msg] = {}
-        for msg in self.messages:
-            if _sets_up_dialog(msg, self.messages):
-                dialogs.setdefault(msg.dialog_key, msg)
-        return dialogs
-
-    def dialogs_of_call(self, call_id: str | None) -> list[frozenset[str | None]]:
-        return [tags for (cid, tags) in self.dialogs if cid == call_id]
-
-    def acked_response(self, ack: _Msg) -> _Msg | None:
-        """The final response to an INVITE that an ACK acknowledges, as its sender got it."""
-        if ack.position not in self._acked:
-            finals = [
-                m
-                for m in self.before(ack)
-                if m.is_response
-                and m.status >= 200
-                and m.method == "INVITE"
-                and m.call_id == ack.call_id
-            ]
-            received = [m for m in finals if m.receiver == ack.sender]
-            same_tag = [m for m in finals if m.to_tag == ack.to_tag]
-            # The tag names the response even when the ladder draws it to someone else.
-            best = [m for m in received if m in same_tag] or same_tag or received
-            self._acked[ack.position] = best[-1] if best else None
-        return self._acked[ack.position]
-
-    def is_non_2xx_ack(self, msg: _Msg) -> bool:
-        if msg.sip.method != "ACK":
-            return False
-        acked = self.acked_response(msg)
-        return acked is not None and acked.status >= 300
-
-
-def _bare(uri: str) -> str:
-    """user@host of a URI, for telling whose address it is."""
-    address = uri.partition(":")[2] if ":" in uri.split("@")[0] else uri
-    return re.split(r"[;?>]", address, maxsplit=1)[0].lower()
-
-
-def _body_text(sip: SipMessage) -> str | None:
-    return sip.body.text if sip.body else None
-
-
-def _relayed_from(msg: _Msg, earlier: list[_Msg]) -> _Msg | None:
-    """The message a proxy received and relays as `msg`: it shows in the Vias.
-
-    A relayed request has the proxy's Via on top of the received ones; a relayed response has
-    its top Via among the received one's (exactly below the proxy's, when done right).
-    """
-    if not msg.vias:
-        return None
-    for other in reversed(earlier):
-        if other.receiver != msg.sender or other.sip.kind != msg.sip.kind:
-            continue
-        if other.call_id != msg.call_id or other.cseq != msg.cseq:
-            continue
-        if msg.is_request and msg.vias[1:] == other.vias:
-            return other
-        if msg.is_response and other.status == msg.status and msg.vias[0] in other.vias[1:]:
-            return other
-        if msg.is_response and other.status == msg.status and msg.vias == other.vias:
-            return other  # relayed with the proxy's own Via still on top
-    return None
-
-
-def _answered_request(response: _Msg, earlier: list[_Msg]) -> _Msg | None:
-    """The request with the response's top Via and CSeq method (RFC 3261 §17.1.3)."""
-    for other in reversed(earlier):
-        if (
-            other.is_request
-            and other.sip.method not in ("ACK", None)
-            and other.sip.method == response.method
-            and other.vias[:1] == response.vias[:1]
-            and response.vias
-        ):
-            return other
-    return None
-
-
-def _sets_up_dialog(msg: _Msg, messages: list[_Msg]) -> bool:
-    """A 1xx/2xx with a To tag to a dialog-creating request, or a NOTIFY of a subscription."""
-    if not (msg.from_tag and msg.to_tag):
-        return False
-    if msg.is_response:
-        initial = msg.request is None or msg.request.to_tag is None
-        return initial and 101 <= msg.status < 300 and msg.method in DIALOG_CREATING
-    return msg.sip.method == "NOTIFY" and any(
-        m.sip.method in ("SUBSCRIBE", "REFER")
-        and m.call_id == msg.call_id
-        and m.from_tag == msg.to_tag
-        for m in messages
-        if m.is_request
-    )
-
-
 # --- message-parse -----------------------------------------------------------------------
 
 
-def check_message_parse(flow: _Flow) -> Iterator[Finding]:
+def check_message_parse(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.all_messages:
         for problem in msg.sip.problems:
             if not _reported_by_max_forwards(msg.sip, problem.message):
@@ -515,7 +233,7 @@ def _reported_by_max_forwards(sip: SipMessage, problem: str) -> bool:
 # --- responses -----------------------------------------------------------------------------
 
 
-def check_response_matches_request(flow: _Flow) -> Iterator[Finding]:
+def check_response_matches_request(flow: FlowAnalysis) -> Iterator[Finding]:
     for response in flow.responses():
         if not response.vias:
             continue  # the parser already says the Via is missing
@@ -531,7 +249,7 @@ def check_response_matches_request(flow: _Flow) -> Iterator[Finding]:
             )
 
 
-def _unanswered(flow: _Flow, response: _Msg) -> Finding:
+def _unanswered(flow: FlowAnalysis, response: FlowMessage) -> Finding:
     top = response.vias[0]
     message = (
         f"{response.label} answers no request: no earlier {response.method} has its top Via "
@@ -548,8 +266,8 @@ def _unanswered(flow: _Flow, response: _Msg) -> Finding:
     return Finding(response.label, "response-matches-request", ERROR, message + ".")
 
 
-def _closest_request(flow: _Flow, response: _Msg) -> _Msg | None:
-    def score(request: _Msg) -> tuple[int, int]:
+def _closest_request(flow: FlowAnalysis, response: FlowMessage) -> FlowMessage | None:
+    def score(request: FlowMessage) -> tuple[int, int]:
         alike = [
             request.cseq == response.cseq,
             request.vias[:1] == response.vias[:1],
@@ -566,7 +284,7 @@ def _closest_request(flow: _Flow, response: _Msg) -> _Msg | None:
     return max(candidates, key=score, default=None)
 
 
-def _differences(response: _Msg, request: _Msg) -> Iterator[str]:
+def _differences(response: FlowMessage, request: FlowMessage) -> Iterator[str]:
     """What a response copies from its request (RFC 3261 §8.2.6.2), and what differs."""
     rsp, req = response.sip, request.sip
     if rsp.cseq and req.cseq and rsp.cseq[0] != req.cseq[0]:
@@ -601,7 +319,7 @@ def _via_list(vias: Iterable[ViaKey]) -> str:
     return ", ".join(f"{sent_by};branch={branch}" for sent_by, branch in vias) or "none"
 
 
-def check_response_path(flow: _Flow) -> Iterator[Finding]:
+def check_response_path(flow: FlowAnalysis) -> Iterator[Finding]:
     for response in flow.responses():
         relayed = response.received
         if relayed is not None and response.vias != relayed.vias[1:]:
@@ -619,7 +337,9 @@ def check_response_path(flow: _Flow) -> Iterator[Finding]:
             yield from _wrong_hop(flow, response, response.request)
 
 
-def _wrong_hop(flow: _Flow, response: _Msg, request: _Msg) -> Iterator[Finding]:
+def _wrong_hop(
+    flow: FlowAnalysis, response: FlowMessage, request: FlowMessage
+) -> Iterator[Finding]:
     if (response.sender, response.receiver) == (request.receiver, request.sender):
         return
     vias = " and ".join(sent_by for sent_by, _ in response.vias)
@@ -638,7 +358,7 @@ def _wrong_hop(flow: _Flow, response: _Msg, request: _Msg) -> Iterator[Finding]:
 # --- ACK and CANCEL ----------------------------------------------------------------------
 
 
-def check_ack(flow: _Flow) -> Iterator[Finding]:
+def check_ack(flow: FlowAnalysis) -> Iterator[Finding]:
     for ack in flow.requests("ACK"):
         final = flow.acked_response(ack)
         if final is None:
@@ -662,7 +382,9 @@ def check_ack(flow: _Flow) -> Iterator[Finding]:
             yield Finding(ack.label, "ack", ERROR, f"{ack.label} {problem}.")
 
 
-def _non_2xx_ack_problems(ack: _Msg, final: _Msg, invite: _Msg) -> Iterator[str]:
+def _non_2xx_ack_problems(
+    ack: FlowMessage, final: FlowMessage, invite: FlowMessage
+) -> Iterator[str]:
     why = (
         f"(an ACK for a non-2xx response, here the {final.status} of {final.label}, belongs to "
         f"the INVITE's transaction, RFC 3261 §17.1.1.3)"
@@ -682,7 +404,7 @@ def _non_2xx_ack_problems(ack: _Msg, final: _Msg, invite: _Msg) -> Iterator[str]
         yield f"has To tag {ack.to_tag}, but the To of {final.label} has {final.to_tag} {why}"
 
 
-def _copied_from(msg: _Msg, original: _Msg) -> Iterator[str]:
+def _copied_from(msg: FlowMessage, original: FlowMessage) -> Iterator[str]:
     """Request-URI, CSeq number, From tag and Route that ACK (non-2xx) and CANCEL copy."""
     if msg.sip.request_uri != original.sip.request_uri:
         yield (
@@ -697,7 +419,9 @@ def _copied_from(msg: _Msg, original: _Msg) -> Iterator[str]:
         yield f"must carry the same Route as {original.label}"
 
 
-def _2xx_ack_problems(flow: _Flow, ack: _Msg, final: _Msg, invite: _Msg) -> Iterator[str]:
+def _2xx_ack_problems(
+    flow: FlowAnalysis, ack: FlowMessage, final: FlowMessage, invite: FlowMessage
+) -> Iterator[str]:
     if ack.vias[:1] == invite.vias[:1]:
         yield (
             f"reuses {invite.label}'s branch {invite.vias[0][1]}: the ACK for a 2xx response "
@@ -711,7 +435,7 @@ def _2xx_ack_problems(flow: _Flow, ack: _Msg, final: _Msg, invite: _Msg) -> Iter
     yield from _target_problems(flow, ack, final.contact, final.label)
 
 
-def check_cancel(flow: _Flow) -> Iterator[Finding]:
+def check_cancel(flow: FlowAnalysis) -> Iterator[Finding]:
     for cancel in flow.requests("CANCEL"):
         invite = _cancelled_request(flow, cancel)
         if invite is None:
@@ -730,7 +454,7 @@ def check_cancel(flow: _Flow) -> Iterator[Finding]:
             )
 
 
-def _cancelled_request(flow: _Flow, cancel: _Msg) -> _Msg | None:
+def _cancelled_request(flow: FlowAnalysis, cancel: FlowMessage) -> FlowMessage | None:
     invites = [
         m
         for m in flow.before(cancel)
@@ -740,7 +464,9 @@ def _cancelled_request(flow: _Flow, cancel: _Msg) -> _Msg | None:
     return (same_via or invites or [None])[-1]
 
 
-def _cancel_copy_problems(flow: _Flow, cancel: _Msg, invite: _Msg) -> Iterator[str]:
+def _cancel_copy_problems(
+    flow: FlowAnalysis, cancel: FlowMessage, invite: FlowMessage
+) -> Iterator[str]:
     """A CANCEL is matched to its INVITE by what it copies, and goes where the INVITE went."""
     if cancel.vias != invite.vias[:1]:
         yield (
@@ -758,7 +484,7 @@ def _cancel_copy_problems(flow: _Flow, cancel: _Msg, invite: _Msg) -> Iterator[s
         )
 
 
-def _cancel_timing_problems(flow: _Flow, cancel: _Msg, invite: _Msg):
+def _cancel_timing_problems(flow: FlowAnalysis, cancel: FlowMessage, invite: FlowMessage):
     answers = [m for m in flow.before(cancel) if m.request is invite]
     if not any(100 <= m.status < 200 for m in answers):
         yield (
@@ -782,8 +508,8 @@ def _cancel_timing_problems(flow: _Flow, cancel: _Msg, invite: _Msg):
 # --- transactions and dialogs --------------------------------------------------------------
 
 
-def check_branch_unique(flow: _Flow) -> Iterator[Finding]:
-    used: dict[tuple[str, str | None], _Msg] = {}
+def check_branch_unique(flow: FlowAnalysis) -> Iterator[Finding]:
+    used: dict[tuple[str, str | None], FlowMessage] = {}
     for request in flow.requests():
         if not request.vias or request.sip.method == "CANCEL" or flow.is_non_2xx_ack(request):
             continue  # these reuse the INVITE's branch on purpose (cancel/ack check them)
@@ -800,20 +526,20 @@ def check_branch_unique(flow: _Flow) -> Iterator[Finding]:
         )
 
 
-def _is_own_invite(flow: _Flow, request: _Msg, earlier: _Msg) -> bool:
+def _is_own_invite(flow: FlowAnalysis, request: FlowMessage, earlier: FlowMessage) -> bool:
     """An ACK for a 2xx that reuses its INVITE's branch: the ack rule explains that one."""
     final = flow.acked_response(request) if request.sip.method == "ACK" else None
     return final is not None and final.request is earlier
 
 
-def check_dialog_tags(flow: _Flow) -> Iterator[Finding]:
+def check_dialog_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     yield from _requests_outside_dialogs(flow)
     yield from _relays_changing_tags(flow)
     yield from _uas_changing_tags(flow)
     yield from _notifier_tags(flow)
 
 
-def _requests_outside_dialogs(flow: _Flow) -> Iterator[Finding]:
+def _requests_outside_dialogs(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
         if not request.to_tag or request.sip.method == "CANCEL":
             continue
@@ -842,7 +568,7 @@ def _requests_outside_dialogs(flow: _Flow) -> Iterator[Finding]:
         )
 
 
-def _relays_changing_tags(flow: _Flow) -> Iterator[Finding]:
+def _relays_changing_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     for response in flow.responses():
         relayed = response.received
         if relayed is not None and relayed.to_tag != response.to_tag:
@@ -863,8 +589,8 @@ CANCEL_TAG = (
 )
 
 
-def _uas_changing_tags(flow: _Flow) -> Iterator[Finding]:
-    first_tag: dict[int, _Msg] = {}  # by the position of the request answered
+def _uas_changing_tags(flow: FlowAnalysis) -> Iterator[Finding]:
+    first_tag: dict[int, FlowMessage] = {}  # by the position of the request answered
     for response in flow.responses():
         request = _tagged_request(flow, response)
         if response.status == 100 or not response.to_tag or response.received or not request:
@@ -885,7 +611,7 @@ def _uas_changing_tags(flow: _Flow) -> Iterator[Finding]:
         )
 
 
-def _tagged_request(flow: _Flow, response: _Msg) -> _Msg | None:
+def _tagged_request(flow: FlowAnalysis, response: FlowMessage) -> FlowMessage | None:
     """The request whose responses share this response's To tag: for a response to a CANCEL,
     the request cancelled."""
     request = response.request
@@ -894,7 +620,7 @@ def _tagged_request(flow: _Flow, response: _Msg) -> _Msg | None:
     return request
 
 
-def _notifier_tags(flow: _Flow) -> Iterator[Finding]:
+def _notifier_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     """Without forking, a NOTIFY comes from the dialog the 2xx to SUBSCRIBE/REFER set up."""
     for notify in flow.requests("NOTIFY"):
         for accepted in flow.responses():
@@ -918,8 +644,8 @@ def _notifier_tags(flow: _Flow) -> Iterator[Finding]:
                 break
 
 
-def check_cseq_order(flow: _Flow) -> Iterator[Finding]:
-    sent: dict[tuple[str | None, str | None], list[_Msg]] = defaultdict(list)
+def check_cseq_order(flow: FlowAnalysis) -> Iterator[Finding]:
+    sent: dict[tuple[str | None, str | None], list[FlowMessage]] = defaultdict(list)
     for request in flow.requests():
         if request.origin is not request or request.sip.method in ("ACK", "CANCEL"):
             continue
@@ -932,7 +658,9 @@ def check_cseq_order(flow: _Flow) -> Iterator[Finding]:
             yield from _cseq_step(flow, previous[-1], request)
 
 
-def _cseq_step(flow: _Flow, previous: _Msg, request: _Msg) -> Iterator[Finding]:
+def _cseq_step(
+    flow: FlowAnalysis, previous: FlowMessage, request: FlowMessage
+) -> Iterator[Finding]:
     assert previous.number is not None and request.number is not None
     who = flow.who(request.author)
     if request.number <= previous.number:
@@ -954,7 +682,7 @@ def _cseq_step(flow: _Flow, previous: _Msg, request: _Msg) -> Iterator[Finding]:
         )
 
 
-def check_remote_target(flow: _Flow) -> Iterator[Finding]:
+def check_remote_target(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
         if not request.to_tag or request.sip.method in ("ACK", "CANCEL"):
             continue  # ACK for 2xx is checked by the ack rule
@@ -967,7 +695,7 @@ def check_remote_target(flow: _Flow) -> Iterator[Finding]:
             yield Finding(request.label, "remote-target", ERROR, f"{request.label} {problem}.")
 
 
-def _remote_target(flow: _Flow, request: _Msg) -> _Msg | None:
+def _remote_target(flow: FlowAnalysis, request: FlowMessage) -> FlowMessage | None:
     """The peer's last message in the dialog whose Contact sets the remote target."""
     peer, own = request.to_tag, request.from_tag
     found = None
@@ -981,7 +709,7 @@ def _remote_target(flow: _Flow, request: _Msg) -> _Msg | None:
     return found
 
 
-def _target_problems(flow: _Flow, request: _Msg, target: str | None, source: str):
+def _target_problems(flow: FlowAnalysis, request: FlowMessage, target: str | None, source: str):
     """Request-URI and Route of an in-dialog request (RFC 3261 §12.2.1.1)."""
     if target is None:
         return
@@ -1004,13 +732,13 @@ def _target_problems(flow: _Flow, request: _Msg, target: str | None, source: str
         )
 
 
-def _route_set(flow: _Flow, request: _Msg) -> list[str] | None:
+def _route_set(flow: FlowAnalysis, request: FlowMessage) -> list[str] | None:
     """The author's route set (RFC 3261 §12.1): the Record-Route of the message that set the
     dialog up as it reached the author, reversed when that was a response; None if unknown."""
     setups = [
         m for m in flow.before(request) if m.origin is m and m.dialog_key == request.dialog_key
     ]
-    setups = [m for m in setups if _sets_up_dialog(m, flow.messages)]
+    setups = [m for m in setups if sets_up_dialog(m, flow.messages)]
     if not setups:
         return None
     setup = setups[-1]  # a 2xx recomputes the route set of its early dialog (§13.2.2.4)
@@ -1027,7 +755,7 @@ def _route_set(flow: _Flow, request: _Msg) -> list[str] | None:
     return routes[::-1] if reverse else routes
 
 
-def check_max_forwards(flow: _Flow) -> Iterator[Finding]:
+def check_max_forwards(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
         value = request.sip.header("Max-Forwards")
         if value is None:
@@ -1051,11 +779,11 @@ def check_max_forwards(flow: _Flow) -> Iterator[Finding]:
             )
 
 
-def check_via_sent_by(flow: _Flow) -> Iterator[Finding]:
+def check_via_sent_by(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
         if not request.vias:
             continue
-        host = _host(request.vias[0][0])
+        host = host_of(request.vias[0][0])
         votes = flow.host_votes[host]
         owner, count = max(votes.items(), key=lambda item: item[1])
         if votes[request.sender] < count:
@@ -1070,31 +798,24 @@ def check_via_sent_by(flow: _Flow) -> Iterator[Finding]:
             )
 
 
-def _host(sent_by_or_uri: str) -> str:
-    """The host of a sent-by ("host:5061") or of a SIP URI."""
-    address = sent_by_or_uri.rpartition("@")[2] if "@" in sent_by_or_uri else sent_by_or_uri
-    address = address.partition(":")[2] if address.startswith(("sip:", "sips:")) else address
-    return re.split(r"[:;?>]", address, maxsplit=1)[0].lower()
-
-
-def check_via_received(flow: _Flow) -> Iterator[Finding]:
+def check_via_received(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         for via in msg.sip.vias:
             received = via.params.get("received")
-            problem = received and _received_problem(flow, _host(via.sent_by), received)
+            problem = received and _received_problem(flow, host_of(via.sent_by), received)
             if problem:
                 yield Finding(
                     msg.label,
                     "via-received",
                     ERROR,
-                    f"{msg.label}'s Via for {_host(via.sent_by)} has received={received}, "
+                    f"{msg.label}'s Via for {host_of(via.sent_by)} has received={received}, "
                     f"{problem}: received records the source address the request came from "
                     f"(RFC 3261 §18.2.1).",
                 )
     yield from _shared_addresses(flow)
 
 
-def _received_problem(flow: _Flow, host: str, received: str) -> str | None:
+def _received_problem(flow: FlowAnalysis, host: str, received: str) -> str | None:
     if not _is_ip(received):
         return "which is not an IP address"
     usual, count = flow.received_by_host[host].most_common(1)[0]
@@ -1106,7 +827,7 @@ def _received_problem(flow: _Flow, host: str, received: str) -> str | None:
     return None
 
 
-def _shared_addresses(flow: _Flow) -> Iterator[Finding]:
+def _shared_addresses(flow: FlowAnalysis) -> Iterator[Finding]:
     """One address recorded for several hosts: a flow-wide matter, not one step's."""
     for address, hosts in flow.hosts_by_address.items():
         if len(hosts) > 1 and _is_ip(address):
@@ -1131,7 +852,7 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def check_required_headers(flow: _Flow) -> Iterator[Finding]:
+def check_required_headers(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         if msg.origin is not msg:
             continue  # a relay carries what it received; proxy-relay compares the two
@@ -1139,7 +860,7 @@ def check_required_headers(flow: _Flow) -> Iterator[Finding]:
             yield Finding(msg.label, "required-headers", ERROR, f"{msg.label} {problem} ({rfc}).")
 
 
-def _header_problems(msg: _Msg) -> Iterator[tuple[str, str]]:
+def _header_problems(msg: FlowMessage) -> Iterator[tuple[str, str]]:
     method, has = msg.method, msg.sip.headers_named
     if msg.is_request:
         if method in TARGET_REFRESH and not has("Contact"):
@@ -1168,7 +889,7 @@ RELAY_MAY_CHANGE = frozenset({"Via", "Route", "Record-Route", "Max-Forwards"})
 RELAY_MAY_REMOVE = frozenset({"Proxy-Authorization"})
 
 
-def check_proxy_relay(flow: _Flow) -> Iterator[Finding]:
+def check_proxy_relay(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         received = msg.received
         if received is None:
@@ -1192,7 +913,7 @@ def _relay_changes(received: SipMessage, relayed: SipMessage) -> Iterator[tuple[
     for name in before.keys() & after.keys():
         if before[name] != after[name] and name not in RELAY_MAY_REMOVE:
             yield ERROR, f"changes {name}: a proxy passes it on as it came"
-    if _body_text(received) != _body_text(relayed):
+    if body_text(received) != body_text(relayed):
         yield ERROR, "changes the body: a proxy never adds to, modifies or removes it"
 
 
@@ -1208,7 +929,7 @@ CREDENTIALS = {"Authorization": "WWW-Authenticate", "Proxy-Authorization": "Prox
 CHALLENGE_ONLY = ("realm", "nonce", "opaque", "algorithm", "qop", "domain", "stale")
 
 
-def check_credentials(flow: _Flow) -> Iterator[Finding]:
+def check_credentials(flow: FlowAnalysis) -> Iterator[Finding]:
     for response in flow.responses():
         if response.origin is response:
             yield from _challenge_problems(response)
@@ -1220,7 +941,7 @@ def check_credentials(flow: _Flow) -> Iterator[Finding]:
                 yield from _credential_problems(flow, request, header, value, challenge_header)
 
 
-def _challenge_problems(response: _Msg) -> Iterator[Finding]:
+def _challenge_problems(response: FlowMessage) -> Iterator[Finding]:
     for header in CREDENTIALS.values():
         for value in response.sip.header_values(header):
             extra = sorted(set(_digest_params(value)) - set(CHALLENGE_ONLY))
@@ -1234,7 +955,9 @@ def _challenge_problems(response: _Msg) -> Iterator[Finding]:
                 )
 
 
-def _credential_problems(flow: _Flow, request: _Msg, header: str, value: str, asked: str):
+def _credential_problems(
+    flow: FlowAnalysis, request: FlowMessage, header: str, value: str, asked: str
+):
     acked = flow.acked_response(request) if request.sip.method == "ACK" else None
     if acked is not None and acked.status >= 300:
         invite = acked.request
@@ -1271,7 +994,9 @@ def _credential_problems(flow: _Flow, request: _Msg, header: str, value: str, as
         )
 
 
-def _credential_finding(request: _Msg, header: str, challenge: _Msg, got: str, want: str):
+def _credential_finding(
+    request: FlowMessage, header: str, challenge: FlowMessage, got: str, want: str
+):
     return Finding(
         request.label,
         "credentials",
@@ -1281,7 +1006,7 @@ def _credential_finding(request: _Msg, header: str, challenge: _Msg, got: str, w
     )
 
 
-def _last_challenge(flow: _Flow, request: _Msg, header: str) -> _Msg | None:
+def _last_challenge(flow: FlowAnalysis, request: FlowMessage, header: str) -> FlowMessage | None:
     challenges = [
         m
         for m in flow.before(request)
@@ -1304,7 +1029,7 @@ ADDRESS_HEADERS = ("From", "To", "Contact", "Route", "Record-Route", "Refer-To",
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def check_uri_scheme(flow: _Flow) -> Iterator[Finding]:
+def check_uri_scheme(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         for name in ADDRESS_HEADERS:
             for value in msg.sip.header_values(name):
@@ -1328,7 +1053,7 @@ CONTACT_PARAMS = frozenset(
 )
 
 
-def check_feature_tags(flow: _Flow) -> Iterator[Finding]:
+def check_feature_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         if msg.origin is not msg:
             continue
@@ -1339,7 +1064,7 @@ def check_feature_tags(flow: _Flow) -> Iterator[Finding]:
                     yield Finding(msg.label, "feature-tags", WARNING, f"{msg.label}'s {problem}.")
 
 
-def _feature_tag_problem(flow: _Flow, msg: _Msg, name: str) -> str | None:
+def _feature_tag_problem(flow: FlowAnalysis, msg: FlowMessage, name: str) -> str | None:
     if not name.startswith("+") and name not in CONTACT_PARAMS:
         hint = "; the tag for machines is ;automata" if name.startswith("automat") else ""
         return (
@@ -1354,7 +1079,7 @@ def _feature_tag_problem(flow: _Flow, msg: _Msg, name: str) -> str | None:
     return None
 
 
-def _dialog_method(flow: _Flow, msg: _Msg) -> str | None:
+def _dialog_method(flow: FlowAnalysis, msg: FlowMessage) -> str | None:
     """The method that created the dialog the message belongs to (or would create)."""
     setup = flow.dialogs.get(msg.dialog_key)
     if setup is None or msg.method == "INVITE":
@@ -1378,15 +1103,15 @@ class _DialogReference:
     asker: str  # who wrote the message carrying it
 
 
-def check_replaces_tags(flow: _Flow) -> Iterator[Finding]:
+def check_replaces_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     yield from _dialog_reference_findings(flow, "Replaces", "replaces-tags", "RFC 3891 §3")
 
 
-def check_join_tags(flow: _Flow) -> Iterator[Finding]:
+def check_join_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     yield from _dialog_reference_findings(flow, "Join", "join-tags", "RFC 3911 §4")
 
 
-def _dialog_reference_findings(flow: _Flow, header: str, rule: str, rfc: str):
+def _dialog_reference_findings(flow: FlowAnalysis, header: str, rule: str, rfc: str):
     for msg in flow.messages:
         if msg.origin is not msg:
             continue  # a relay carries the same header as what it relays
@@ -1397,7 +1122,9 @@ def _dialog_reference_findings(flow: _Flow, header: str, rule: str, rfc: str):
                 yield from _replacement_target(flow, msg, reference)
 
 
-def _dialog_references(flow: _Flow, msg: _Msg, header: str) -> Iterator[_DialogReference]:
+def _dialog_references(
+    flow: FlowAnalysis, msg: FlowMessage, header: str
+) -> Iterator[_DialogReference]:
     if msg.sip.method == "INVITE":
         for value in msg.sip.header_values(header):
             target = msg.sip.request_uri or ""
@@ -1430,14 +1157,16 @@ def _reference(where: str, value: str, target: str, recipient: str | None, asker
     )
 
 
-def _final_receiver(flow: _Flow, request: _Msg) -> str | None:
+def _final_receiver(flow: FlowAnalysis, request: FlowMessage) -> str | None:
     """Where a request ends up: the receiver of its last relay, unless that is a proxy."""
     receiver = [m for m in flow.messages if m.origin is request][-1].receiver
     roles = {p["key"]: p["role"] for p in flow.document["participants"]}
     return None if roles.get(receiver) == "proxy" else receiver
 
 
-def _reference_problems(flow: _Flow, ref: _DialogReference, rfc: str) -> Iterator[tuple[str, str]]:
+def _reference_problems(
+    flow: FlowAnalysis, ref: _DialogReference, rfc: str
+) -> Iterator[tuple[str, str]]:
     if not ref.to_tag or not ref.from_tag:
         yield ERROR, f"{ref.where} needs both a to-tag and a from-tag ({rfc})"
         return
@@ -1459,7 +1188,7 @@ def _reference_problems(flow: _Flow, ref: _DialogReference, rfc: str) -> Iterato
         yield from _orientation_problems(flow, ref, rfc)
 
 
-def _recipient(flow: _Flow, ref: _DialogReference) -> str | None:
+def _recipient(flow: FlowAnalysis, ref: _DialogReference) -> str | None:
     """Who receives the INVITE; for a REFER from one party of the dialog, the other party."""
     if ref.recipient is not None:
         return ref.recipient
@@ -1469,7 +1198,7 @@ def _recipient(flow: _Flow, ref: _DialogReference) -> str | None:
 
 
 def _orientation_problems(
-    flow: _Flow, ref: _DialogReference, rfc: str
+    flow: FlowAnalysis, ref: _DialogReference, rfc: str
 ) -> Iterator[tuple[str, str]]:
     key = _recipient(flow, ref)
     if key is None:
@@ -1497,7 +1226,9 @@ def _orientation_problems(
         )
 
 
-def _replacement_target(flow: _Flow, msg: _Msg, ref: _DialogReference) -> Iterator[Finding]:
+def _replacement_target(
+    flow: FlowAnalysis, msg: FlowMessage, ref: _DialogReference
+) -> Iterator[Finding]:
     """RFC 3891 §4: a replacing INVITE goes to the Contact of the dialog it replaces."""
     key = _recipient(flow, ref)
     contacts = [
@@ -1523,7 +1254,7 @@ def _replacement_target(flow: _Flow, msg: _Msg, ref: _DialogReference) -> Iterat
 # --- SDP -------------------------------------------------------------------------------------
 
 
-def check_sdp(flow: _Flow) -> Iterator[Finding]:
+def check_sdp(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         if msg.sip.body is None or msg.sip.body.kind != "sdp" or msg.is_unchanged_relay:
             continue
@@ -1581,14 +1312,14 @@ def _sdp_connection_problems(lines: list[SdpLine]) -> Iterator[str]:
 class _Description(NamedTuple):
     """One side's session description as a message carries it."""
 
-    msg: _Msg
+    msg: FlowMessage
     origin: list[str]  # the six fields of o=
     rest: list[tuple[str, str]]  # every other line
 
 
-def check_sdp_origin(flow: _Flow) -> Iterator[Finding]:
+def check_sdp_origin(flow: FlowAnalysis) -> Iterator[Finding]:
     last: dict[tuple[str | None, str | None], _Description] = {}
-    sessions: dict[tuple[str, ...], _Msg] = {}
+    sessions: dict[tuple[str, ...], FlowMessage] = {}
     for msg in flow.messages:
         body = msg.sip.body
         if body is None or body.kind != "sdp" or msg.origin is not msg:
@@ -1612,7 +1343,7 @@ def _identity(origin: list[str]) -> tuple[str, ...]:
     return (*origin[:2], *origin[3:])
 
 
-def _reused_origin(msg: _Msg, first: _Msg | None) -> Iterator[Finding]:
+def _reused_origin(msg: FlowMessage, first: FlowMessage | None) -> Iterator[Finding]:
     if first is not None:
         yield Finding(
             msg.label,
@@ -1624,7 +1355,7 @@ def _reused_origin(msg: _Msg, first: _Msg | None) -> Iterator[Finding]:
         )
 
 
-def _origin_problems(flow: _Flow, old: _Description, new: _Description) -> Iterator[Finding]:
+def _origin_problems(flow: FlowAnalysis, old: _Description, new: _Description) -> Iterator[Finding]:
     label, who, why = new.msg.label, flow.who(new.msg.author), "(RFC 3264 §8)"
     for index, name in ((1, "session id"), (0, "username"), (5, "address")):
         if new.origin[index] != old.origin[index]:
@@ -1651,8 +1382,8 @@ def _origin_problems(flow: _Flow, old: _Description, new: _Description) -> Itera
     yield Finding(label, "sdp-origin", ERROR, f"{label}: {who}'s SDP {problem} {why}.")
 
 
-def check_dialog_info_version(flow: _Flow) -> Iterator[Finding]:
-    last: dict[tuple, tuple[_Msg, int]] = {}
+def check_dialog_info_version(flow: FlowAnalysis) -> Iterator[Finding]:
+    last: dict[tuple, tuple[FlowMessage, int]] = {}
     for notify in flow.requests("NOTIFY"):
         body = notify.sip.body
         if body is None or body.kind != "dialog-info" or notify.origin is not notify:
@@ -1677,7 +1408,7 @@ def check_dialog_info_version(flow: _Flow) -> Iterator[Finding]:
 
 
 def _expected_version(
-    flow: _Flow, notify: _Msg, previous: tuple[_Msg, int] | None
+    flow: FlowAnalysis, notify: FlowMessage, previous: tuple[FlowMessage, int] | None
 ) -> tuple[int | None, str]:
     """The version the NOTIFY's document should have, and why."""
     if previous is not None:
@@ -1698,7 +1429,7 @@ def _expected_version(
 # --- prose and captions --------------------------------------------------------------------
 
 
-def check_participants_named(flow: _Flow) -> Iterator[Finding]:
+def check_participants_named(flow: FlowAnalysis) -> Iterator[Finding]:
     document = flow.document
     people = _people_of(document)
     quoted = [_SPACE.sub(" ", n.get("as_written", "")).strip() for n in document.get("notes", [])]
@@ -1752,7 +1483,7 @@ def _without_quotes_of(text: str, quoted: list[str]) -> str:
     return _QUOTED.sub(keep, text)
 
 
-def check_label_start_line(flow: _Flow) -> Iterator[Finding]:
+def check_label_start_line(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         caption = flow.captions.get(msg.label, "")
         said = _caption_says(caption)
@@ -1773,7 +1504,7 @@ def _caption_says(caption: str) -> str | None:
     return said[0] if said else None
 
 
-CHECKS: dict[str, Callable[[_Flow], Iterator[Finding]]] = {
+CHECKS: dict[str, Callable[[FlowAnalysis], Iterator[Finding]]] = {
     "message-parse": check_message_parse,
     "response-matches-request": check_response_matches_request,
     "response-path": check_response_path,
