@@ -106,6 +106,7 @@ class Note(FlowPart):
         Step, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
     )
     position = models.PositiveIntegerField()
+    key = models.CharField(max_length=16)
     kind = models.CharField(max_length=20, choices=_choices(NOTE_KINDS))
     where = models.CharField(max_length=200, blank=True)
     as_written = models.TextField(blank=True)

@@ -159,7 +159,9 @@ def _step_document(step: Step) -> dict[str, Any]:
 
 
 def _note_document(note: Note) -> dict[str, Any]:
-    doc: dict[str, Any] = {"step": note.step.label} if note.step else {}
+    doc: dict[str, Any] = {"key": note.key}
+    if note.step:
+        doc["step"] = note.step.label
     doc["kind"] = note.kind
     optional = {"where": note.where, "as_written": note.as_written, "correction": note.correction}
     doc.update({k: v for k, v in optional.items() if v})

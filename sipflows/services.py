@@ -68,6 +68,7 @@ def flow_replace(*, flow: Flow | None, document: dict[str, Any]) -> Flow:
             flow=flow,
             step=steps.get(n.get("step")),
             position=position,
+            key=n["key"],
             kind=n["kind"],
             where=n.get("where", ""),
             as_written=n.get("as_written", ""),

@@ -51,7 +51,8 @@ steps:
     kind: event
     text: {en: Bob is busy, zh: Bob 忙}
 notes:
-  - step: F2
+  - key: N1
+    step: F2
     kind: rfc-defect
     where: RFC 5359 §9.9, F2
     as_written: |
@@ -59,6 +60,7 @@ notes:
     correction: |
       To: Bob <sip:bob@biloxi.example.com>;tag=3145678
     discussion: {en: The tag must stay the same., zh: 标签必须保持不变。}
-  - kind: discussion
+  - key: N2
+    kind: discussion
     discussion: {en: A whole-flow remark., zh: 关于整个流程的说明。}
 """

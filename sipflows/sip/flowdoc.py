@@ -27,12 +27,23 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
 # Media and event steps without a label get one of these, numbered per kind.
 LABEL_PREFIX = {"media": "M", "event": "E"}
+# Notes without a key get N1, N2, ...: keys line notes up across revisions.
+NOTE_KEY_PREFIX = "N"
 
 TOP_KEYS = ("slug", "title", "source", "summary", "participants", "steps", "notes")
 SOURCE_KEYS = ("document", "section")
 PARTICIPANT_KEYS = ("key", "name", "role")
 STEP_KEYS = ("label", "kind", "from", "to", "media", "text", "focus", "message", "annotation")
-NOTE_KEYS = ("step", "kind", "where", "as_written", "correction", "discussion", "acknowledges")
+NOTE_KEYS = (
+    "key",
+    "step",
+    "kind",
+    "where",
+    "as_written",
+    "correction",
+    "discussion",
+    "acknowledges",
+)
 
 MAX_DOCUMENT_BYTES = 2_000_000
 
@@ -242,11 +253,24 @@ def _step(item: dict, kind: str, label: str, name: str, keys: set[str]) -> dict[
 def _notes(items: Any, name: str, labels: set[str]) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise FlowDocumentError(name, "must be a list", key="notes")
+    explicit = {i.get("key") for i in items if isinstance(i, dict)}
+    counter = {"note": 0}
+    seen: set[str] = set()
     result = []
     for index, item in enumerate(items):
         where = f"notes[{index}]"
         _require_mapping(item, name, None, where, NOTE_KEYS)
-        note: dict[str, Any] = {}
+        key = item.get("key")
+        if key is None:
+            key = _next_free_label(NOTE_KEY_PREFIX, counter, "note", explicit | seen)
+        if not isinstance(key, str) or not LABEL_RE.match(key):
+            raise FlowDocumentError(
+                name, "must be 1-16 letters, digits, '.', '_' or '-' (e.g. N3)", key=f"{where}.key"
+            )
+        if key in seen:
+            raise FlowDocumentError(name, f"note key '{key}' is used twice", key=f"{where}.key")
+        seen.add(key)
+        note: dict[str, Any] = {"key": key}
         step = item.get("step")
         if step is not None:
             if str(step) not in labels:
