@@ -65,6 +65,11 @@ class FlowAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_deleted_objects(self, objs, request):
+        # Deleting records a revision; no row goes, so there is nothing else to list or ask.
+        flows = list(objs)
+        return [str(f) for f in flows], {Flow._meta.verbose_name_plural: len(flows)}, set(), []
+
     def delete_model(self, request, flow: Flow) -> None:
         if not flow.is_deleted:
             services.flow_delete(flow=flow, base_version=flow.version, author=request.user)
