@@ -135,20 +135,21 @@ def project_document(flow: Flow, document: dict[str, Any]) -> None:
 
 
 def _upsert(model, existing: dict, wanted: list[tuple[str, dict[str, Any]]], flow: Flow) -> dict:
-    """Rows for `wanted` (key, fields), reusing and updating `existing` rows by key."""
-    rows, changed, created = {}, [], []
+    """Rows for `wanted` (key, fields), reusing `existing` rows by key and writing only the
+    fields that changed (a save usually changes one step or note)."""
+    rows, created = {}, []
     for key, fields in wanted:
         row = existing.get(key)
         if row is None:
             row = model(flow=flow, **fields)
             created.append(row)
-        elif any(getattr(row, name) != value for name, value in fields.items()):
-            for name, value in fields.items():
-                setattr(row, name, value)
-            changed.append(row)
+        else:
+            changed = [name for name, value in fields.items() if getattr(row, name) != value]
+            for name in changed:
+                setattr(row, name, fields[name])
+            if changed:
+                row.save(update_fields=changed)
         rows[key] = row
-    if changed:
-        model.objects.bulk_update(changed, list(wanted[0][1]))
     if created:  # SQLite and PostgreSQL both hand back the new primary keys
         model.objects.bulk_create(created)
     return rows

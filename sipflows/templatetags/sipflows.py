@@ -36,3 +36,9 @@ def diff_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+@register.filter
+def changed(items) -> list:
+    """The lanes, steps or notes of a diff that are not unchanged."""
+    return [item for item in items if item.status != "unchanged"]
