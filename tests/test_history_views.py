@@ -126,3 +126,12 @@ def test_readers_cannot_restore(client, edited_flow):
     )
     assert "revert-1" not in client.get("/flows/sample-call/history/").content.decode()
     assert Flow.objects.get().version == 3
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/flows/{slug}/history/", "/flows/{slug}/history/1/", "/flows/{slug}/diff/?from=1&to=1"],
+)
+def test_history_revision_and_diff_pages_work_for_every_flow(client, library, path):
+    for flow in library:
+        assert client.get(path.format(slug=flow.slug)).status_code == 200, flow.slug

@@ -109,7 +109,7 @@ def _compare(
             continue
         fields = tuple(_field_changes(before, item, names))
         status = CHANGED if fields else MOVED if k in moved else UNCHANGED
-        lines = ()
+        lines: tuple[LineChange, ...] = ()
         if any(f.name == "message" for f in fields):
             lines = message_lines(before.get("message", ""), item.get("message", ""))
         changes[k] = ItemChange(k, status, before, item, fields, k in moved, lines)
