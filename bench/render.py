@@ -7,15 +7,10 @@ through Django's test client, and prints the median, 95th percentile and the que
 """
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import library
 
 
 def main() -> None:
@@ -23,21 +18,11 @@ def main() -> None:
     parser.add_argument("path", nargs="?", default="/flows/call-pickup/F7/")
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    database = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipflows.settings")
-    os.environ["DEBUG"] = "0"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    library.load()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    call_command("migrate", verbosity=0)
-    call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
     client = Client(SERVER_NAME="127.0.0.1")
     assert client.get(args.path).status_code == 200
     timings = []

@@ -12,15 +12,10 @@ Loads the library into a throwaway SQLite database and prints:
 
 import argparse
 import copy
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import library
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -32,15 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    database = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipflows.settings")
-    os.environ["DEBUG"] = "0"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    library.load()
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -49,8 +36,6 @@ def main() -> None:
     from sipflows import selectors, services
     from sipflows.models import Flow
 
-    call_command("migrate", verbosity=0)
-    call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
     flow = Flow.objects.annotate(n=Count("steps")).order_by("-n").first()
     steps = flow.steps.count()
 

@@ -30,6 +30,20 @@ def sample_flow(db):
 
 
 @pytest.fixture
+def teacher(sample_flow):
+    """The owner of live walkthroughs in consumer tests (instructor pages check the group)."""
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("teacher")
+
+
+@pytest.fixture
+def session(sample_flow, teacher):
+    """A live walkthrough of the sample flow, on its overview."""
+    return services.live_session_start(flow=sample_flow, owner=teacher)
+
+
+@pytest.fixture
 def library(db):
     return load_library()
 

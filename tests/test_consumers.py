@@ -5,7 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser
 
 from sipflows import services
 from sipflows.asgi import application as full_application
@@ -33,16 +33,6 @@ async def act(communicator, action, **extra):
 
 def current(frame):
     return frame.split('data-current="', 1)[1].split('"', 1)[0]
-
-
-@pytest.fixture
-def teacher(sample_flow):
-    return User.objects.create_user("teacher")
-
-
-@pytest.fixture
-def session(sample_flow, teacher):
-    return services.live_session_start(flow=sample_flow, owner=teacher)
 
 
 async def test_solo_next_prev_and_goto_answer_with_the_step_frame(sample_flow):

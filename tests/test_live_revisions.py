@@ -5,7 +5,6 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 from channels.db import database_sync_to_async
-from django.contrib.auth.models import User
 
 from sipflows import services
 from sipflows.models import LiveSession
@@ -31,16 +30,6 @@ async def receive_offer(instructor):
         frame = soup(await instructor.receive_from())
         if frame.select_one("#newer-version"):
             return frame
-
-
-@pytest.fixture
-def teacher(sample_flow):
-    return User.objects.create_user("teacher")
-
-
-@pytest.fixture
-def session(sample_flow, teacher):
-    return services.live_session_start(flow=sample_flow, owner=teacher)
 
 
 async def on_f2(session, teacher):
