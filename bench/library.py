@@ -1,5 +1,6 @@
 """The library in a throwaway SQLite database, for benchmarks: `load()` sets Django up."""
 
+import io
 import os
 import sys
 import tempfile
@@ -22,4 +23,4 @@ def load() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
+    call_command("import_flows", str(ROOT / "fixtures"), stdout=io.StringIO())
