@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from .depth import flow_depth, step_depth_context
 from .ladder import LaneSpec, StepSpec, layout_ladder
 from .models import Flow, Step
 from .selectors import PerFlowVersion, flow_findings
@@ -47,6 +48,7 @@ def stepper_context(flow: Flow, index: int | None, **extra) -> dict:
         "flow_notes": list(flow.notes.all()),
         "step_findings": flow_findings(flow=flow).get(step.label, []) if step else [],
     }
+    context.update(step_depth_context(flow, step.label if step else None))
     context.update(extra)
     return context
 
@@ -60,6 +62,7 @@ def render_frame(flow: Flow, index: int | None, *, language: str, **extra) -> st
 def _ladder(flow: Flow, language: str):
     """The ladder's layout; it depends on the language through media and event captions."""
     steps = flow.steps.all()
+    dialog_of = flow_depth(flow).dialog_of
     lanes = [LaneSpec(key=p.key, name=p.name, role=p.role) for p in flow.participants.all()]
     return layout_ladder(
         lanes,
@@ -73,6 +76,7 @@ def _ladder(flow: Flow, language: str):
                 media=s.media or None,
                 has_notes=bool(s.notes.all()),
                 url=s.get_absolute_url(),
+                dialog=dialog_of.get(s.label),
             )
             for s in steps
         ],

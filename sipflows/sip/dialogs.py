@@ -38,6 +38,10 @@ class DialogState:
     since: str  # the step that set it up
     usages: tuple[str, ...] = ()  # "invite" and the subscriptions sharing the dialog
 
+    @property
+    def sides(self) -> tuple[DialogSide, DialogSide]:
+        return self.caller, self.callee
+
 
 @dataclass(frozen=True)
 class SubscriptionState:

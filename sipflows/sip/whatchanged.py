@@ -12,6 +12,7 @@ every view (the step page, exports, quizzes) explains a difference the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .analysis import FlowAnalysis, FlowMessage
@@ -299,6 +300,7 @@ RULES: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+RFC_SECTION = re.compile(r"RFC (\d+) §([\d.]+)")
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 RESPONSE_COPIES = {"Via", "From", "To", "Call-ID", "CSeq", "Record-Route"}
 TARGET_REFRESH = ("INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER")
@@ -320,6 +322,14 @@ class Difference:
     @property
     def where(self) -> str:
         return RULES[self.rule][0]
+
+    @property
+    def where_url(self) -> str | None:
+        """The RFC Editor's page at the section: "RFC 3261 §16.6 item 8" -> ...#section-16.6."""
+        match = RFC_SECTION.match(self.where)
+        if not match:
+            return None
+        return f"https://www.rfc-editor.org/rfc/rfc{match[1]}#section-{match[2]}"
 
 
 @dataclass(frozen=True)
