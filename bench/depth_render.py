@@ -9,15 +9,14 @@ The issue's goal: the whole step page within 1.3x of the page without them.
 """
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render import library_client  # noqa: E402
+
 PATHS = ["/flows/call-pickup/F7/", "/flows/find-me/F20/", "/flows/transfer-attended/F17/"]
 
 
@@ -26,26 +25,13 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", default=PATHS)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    database = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipflows.settings")
-    os.environ["DEBUG"] = "0"
-
-    import django
-
-    django.setup()
+    client = library_client()
     from contextlib import nullcontext
     from unittest import mock
 
-    from django.core.management import call_command
-    from django.test import Client
-
     from sipflows import frames
 
-    call_command("migrate", verbosity=0)
-    call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
-    client = Client(SERVER_NAME="127.0.0.1")
-    # Without: no depth context, so the partials render nothing and the ladder is uncoloured.
+    # Without: no depth context, so the depth partials and the switches render nothing.
     variants = {
         "with": nullcontext,
         "without": lambda: mock.patch.object(frames, "step_depth_context", lambda f, label: {}),

@@ -31,4 +31,5 @@ def test_the_as_written_switch_shows_the_step_as_printed_and_stays_on(page, serv
     assert printed.get_by_text("Alice → Announcement Server").is_visible()
     page.locator('a[rel="next"]').click()  # a frame replaces the step panel
     expect(page).to_have_url(re.compile("/F12/$"))
-    expect(page.locator("#step-as-written .drawn-arrow")).to_contain_text("Alice → Announcement Server")
+    arrow = page.locator("#step-as-written .drawn-arrow")
+    expect(arrow).to_contain_text("Alice → Announcement Server")
