@@ -37,6 +37,9 @@ class DialogState:
     callee: DialogSide
     since: str  # the step that set it up
     usages: tuple[str, ...] = ()  # "invite" and the subscriptions sharing the dialog
+    # False for an early dialog refused past a proxy that kept the refusal to itself: the
+    # caller's side lapses when its INVITE transaction ends (RFC 3261 §13.2.2.4).
+    caller_told: bool = True
 
     @property
     def sides(self) -> tuple[DialogSide, DialogSide]:
@@ -242,7 +245,9 @@ class FlowStates:
             if dialog.caller.tag != msg.from_tag:
                 continue
             if dialog.callee.tag == msg.to_tag or reaches_caller:
-                walk.dialogs[key] = replace(dialog, state=TERMINATED, usages=())
+                walk.dialogs[key] = replace(
+                    dialog, state=TERMINATED, usages=(), caller_told=reaches_caller
+                )
 
     def _subscriptions(self, walk: _Walk, msg: FlowMessage) -> None:
         method = msg.sip.method if msg.is_request else msg.method

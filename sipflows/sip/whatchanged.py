@@ -429,7 +429,20 @@ def differences(before: FlowMessage, after: FlowMessage, relation: str) -> list[
     ]
     for name in names:
         found += _header(name, _values(before.sip, name), _values(after.sip, name), relation, after)
-    return found + _bodies(before.sip, after.sip, relation)
+    return _uncopied_together(found) + _bodies(before.sip, after.sip, relation)
+
+
+def _uncopied_together(found: list[Difference]) -> list[Difference]:
+    """The headers a response does not copy from its request, said once for all of them."""
+    uncopied = [d for d in found if d.rule == "response-copies"]
+    if len(uncopied) < 2:
+        return found
+    together = Difference(
+        ", ".join(d.part for d in uncopied), REMOVED, None, None, uncopied[0].rule
+    )
+    at = found.index(uncopied[0])
+    rest = [d for d in found if d.rule != "response-copies"]
+    return rest[:at] + [together] + rest[at:]
 
 
 def _header_names(sip: SipMessage) -> list[str]:
@@ -503,7 +516,9 @@ def _change(old: list[str], new: list[str]) -> str:
     return ADDED if not old else REMOVED if not new else CHANGED
 
 
-def _via(old, new, relation, msg) -> list[Difference] | None:
+def _via(
+    old: list[str], new: list[str], relation: str, msg: FlowMessage
+) -> list[Difference] | None:
     if len(new) == len(old) + 1 and new[1:] == old:
         return [Difference("Via", ADDED, None, new[0], "via-pushed")]
     if len(new) + 1 == len(old) and new == old[1:]:
@@ -513,8 +528,14 @@ def _via(old, new, relation, msg) -> list[Difference] | None:
     if offset:
         found.append(Difference("Via", ADDED, None, new[0], "via-pushed"))
     for was, now in zip(old, new[offset:], strict=False):
-        if was != now:
-            found.append(Difference("Via", CHANGED, was, now, _via_rule(was, now, relation, msg)))
+        if was == now:
+            continue
+        rule = _via_rule(was, now, relation, msg)
+        if rule == "via-received":  # only the parameter is new: say just that
+            received = f"received={_params(now)['received']}"
+            found.append(Difference("Via", CHANGED, None, received, rule))
+        else:
+            found.append(Difference("Via", CHANGED, was, now, rule))
     return found
 
 
@@ -531,7 +552,7 @@ def _params(value: str) -> dict[str, str | None]:
     return parse_params(";".join(split_top_level(value, ";")[1:]))
 
 
-def _to(old, new, relation, msg) -> list[Difference] | None:
+def _to(old: list[str], new: list[str], relation: str, msg: FlowMessage) -> list[Difference] | None:
     if not old or not new:
         return None
     was_tag = parse_name_addr(old[0]).params.get("tag")
@@ -546,7 +567,9 @@ def _to(old, new, relation, msg) -> list[Difference] | None:
     return [Difference("To tag", CHANGED, was_tag, now_tag, "to-tag-changed")]
 
 
-def _cseq(old, new, relation, msg) -> list[Difference] | None:
+def _cseq(
+    old: list[str], new: list[str], relation: str, msg: FlowMessage
+) -> list[Difference] | None:
     if relation in (ACKNOWLEDGES, CANCELS):
         return []  # said with the method, which is the only change
     if msg.number is not None and old and old[0].split()[0].isdigit():
@@ -555,14 +578,18 @@ def _cseq(old, new, relation, msg) -> list[Difference] | None:
     return None
 
 
-def _max_forwards(old, new, relation, msg) -> list[Difference] | None:
+def _max_forwards(
+    old: list[str], new: list[str], relation: str, msg: FlowMessage
+) -> list[Difference] | None:
     if relation == RELAYS and old and new and old[0].isdigit() and new[0].isdigit():
         if int(new[0]) == int(old[0]) - 1:
             return [Difference("Max-Forwards", CHANGED, old[0], new[0], "max-forwards-down")]
     return None
 
 
-def _record_route(old, new, relation, msg) -> list[Difference] | None:
+def _record_route(
+    old: list[str], new: list[str], relation: str, msg: FlowMessage
+) -> list[Difference] | None:
     if relation == RELAYS and len(new) > len(old) and new[len(new) - len(old) :] == old:
         added = ", ".join(new[: len(new) - len(old)])
         return [Difference("Record-Route", ADDED, None, added, "record-route-added")]
@@ -571,7 +598,9 @@ def _record_route(old, new, relation, msg) -> list[Difference] | None:
     return None
 
 
-def _route(old, new, relation, msg) -> list[Difference] | None:
+def _route(
+    old: list[str], new: list[str], relation: str, msg: FlowMessage
+) -> list[Difference] | None:
     if relation == RELAYS and old and new == old[1:]:
         return [Difference("Route", REMOVED, old[0], None, "route-popped")]
     if relation in (FOLLOWS, UPDATES, NOTIFIES_AGAIN, ACKNOWLEDGES) and new and not old:
@@ -579,7 +608,9 @@ def _route(old, new, relation, msg) -> list[Difference] | None:
     return None
 
 
-def _contact(old, new, relation, msg) -> list[Difference] | None:
+def _contact(
+    old: list[str], new: list[str], relation: str, msg: FlowMessage
+) -> list[Difference] | None:
     before, after = ", ".join(old) or None, ", ".join(new) or None
     if relation == ANSWERS and new:
         return [Difference("Contact", _change(old, new), before, after, "contact-uas")]

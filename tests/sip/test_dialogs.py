@@ -108,3 +108,10 @@ def test_every_message_with_both_tags_of_a_dialog_is_coloured_by_it():
     for msg in flow.analysis.messages:
         if msg.dialog_key in flow.dialog_index:
             assert flow.dialog_of[msg.label] == flow.dialog_index[msg.dialog_key]
+
+
+def test_find_me_b1s_early_dialog_ends_at_b1_without_alice_being_told():
+    flow = states("find-me")
+    dialog = dialog_between(flow, "F8", "alice", "user-b1")
+    assert dialog.state == "terminated" and not dialog.caller_told
+    assert dialog_between(flow, "F20", "alice", "user-b4").state == "confirmed"
