@@ -1,6 +1,7 @@
 """What a step page shows beyond the step: what changed, the dialogs at this step, the RFC as
 printed. Computed once per flow version from the flow document and the as-written document."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ def _flow_depth(flow: Flow) -> FlowDepth:
     )
 
 
-def _named_dialog(dialog: DialogState, who) -> DialogState:
+def _named_dialog(dialog: DialogState, who: Callable[[str], str]) -> DialogState:
     return replace(
         dialog,
         caller=replace(dialog.caller, participant=who(dialog.caller.participant)),
@@ -58,7 +59,7 @@ def _named_dialog(dialog: DialogState, who) -> DialogState:
     )
 
 
-def _named(state: StepState, who) -> StepState:
+def _named(state: StepState, who: Callable[[str], str]) -> StepState:
     return StepState(
         tuple(_named_dialog(d, who) for d in state.dialogs),
         tuple(
