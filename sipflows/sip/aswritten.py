@@ -86,7 +86,7 @@ def with_reader_notes(flow: dict[str, Any], reading: RfcReading, source: str) ->
     """The flow read, with what the reader noticed in its section as notes on the steps."""
     section = flow["source"]["section"]
     labels = {step["label"] for step in flow["steps"] if "label" in step}
-    notes = []
+    notes: list[dict[str, Any]] = []
     for problem in reading.problems:
         if problem.section != section:
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .analysis import DialogKey, FlowAnalysis, FlowMessage
+from .analysis import TARGET_REFRESH, DialogKey, FlowAnalysis, FlowMessage
 from .message import parse_params, split_top_level
 
 EARLY, CONFIRMED, TERMINATING, TERMINATED = "early", "confirmed", "terminating", "terminated"
@@ -110,7 +110,7 @@ class FlowStates:
 
     def dialogs(self) -> list[DialogState]:
         """Every dialog of the flow as it was set up (for the ladder's legend)."""
-        first = {}
+        first: dict[int, DialogState] = {}
         for state in self.after.values():
             for dialog in state.dialogs:
                 first.setdefault(dialog.index, dialog)
@@ -227,13 +227,13 @@ class FlowStates:
 
     def _sides_updated(self, dialog: DialogState, msg: FlowMessage) -> DialogState:
         """The author's CSeq (a new request) and remote target (a target refresh)."""
-        side_name = "caller" if msg.author_tag == dialog.caller.tag else "callee"
-        side: DialogSide = getattr(dialog, side_name)
+        is_caller = msg.author_tag == dialog.caller.tag
+        side = dialog.caller if is_caller else dialog.callee
         if msg.is_request and msg.sip.method not in ("ACK", "CANCEL") and msg.number is not None:
             side = replace(side, cseq=msg.number)
-        if msg.contact and msg.method in ("INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER"):
+        if msg.contact and msg.method in TARGET_REFRESH:
             side = replace(side, target=msg.contact)
-        return replace(dialog, **{side_name: side})
+        return replace(dialog, caller=side) if is_caller else replace(dialog, callee=side)
 
     def _refused(self, walk: _Walk, msg: FlowMessage) -> None:
         """A final non-2xx ends the early dialogs of the request it answers (§12.3): the one

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .analysis import FlowAnalysis, FlowMessage
+from .analysis import TARGET_REFRESH, FlowAnalysis, FlowMessage
 from .message import SdpLine, SipMessage, parse_name_addr, parse_params, split_top_level
 
 ANSWERS, RELAYS, ACKNOWLEDGES, CANCELS = "answers", "relays", "acknowledges", "cancels"
@@ -303,7 +303,6 @@ RULES: dict[str, tuple[str, str, str]] = {
 RFC_SECTION = re.compile(r"RFC (\d+) §([\d.]+)")
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 RESPONSE_COPIES = {"Via", "From", "To", "Call-ID", "CSeq", "Record-Route"}
-TARGET_REFRESH = ("INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER")
 
 
 @dataclass(frozen=True)
@@ -409,7 +408,8 @@ def _invite_of(msg: FlowMessage, earlier: list[FlowMessage]) -> FlowMessage | No
         and m.number == msg.number
     ]
     same_hop = [m for m in invites if m.vias[:1] == msg.vias[:1]]
-    return (same_hop or invites or [None])[-1]
+    candidates = same_hop or invites
+    return candidates[-1] if candidates else None
 
 
 # --- Differences ----------------------------------------------------------------------------
