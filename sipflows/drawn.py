@@ -155,9 +155,12 @@ class Kept:
     should not pay that every time. The least recently used values go first.
     """
 
+    every: list[Kept] = []  # all of them, so tests (whose databases reuse ids) can forget
+
     def __init__(self, compute: Callable[..., Any], kept: int = 128):
         self.compute, self.kept = compute, kept
         self.values: OrderedDict[Hashable, Any] = OrderedDict()
+        Kept.every.append(self)
 
     def get(self, key: Hashable, *args: Any) -> Any:
         if key in self.values:
@@ -168,5 +171,7 @@ class Kept:
             self.values.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        self.values.clear()
+    @classmethod
+    def forget_all(cls) -> None:
+        for kept in cls.every:
+            kept.values.clear()

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from .depth import flow_depth, step_depth_context
 from .drawn import DrawnFlow, Kept, draw, follow_label
 from .ladder import LaneSpec, StepSpec, layout_ladder
 from .models import FlowRevision
@@ -85,6 +86,7 @@ def stepper_context(flow: DrawnFlow, index: int | None, **extra: Any) -> dict:
         "flow_notes": flow.notes,
         "step_findings": findings_of(flow).get(step.label, []) if step else [],
     }
+    context.update(step_depth_context(flow, step.label if step else None))
     context.update(extra)
     return context
 
@@ -113,6 +115,7 @@ def ladder_of(flow: DrawnFlow, language: str):
 
 
 def _layout(flow: DrawnFlow):
+    dialog_of = flow_depth(flow).dialog_of
     return layout_ladder(
         [LaneSpec(key=lane.key, name=lane.name, role=lane.role) for lane in flow.lanes],
         [
@@ -125,6 +128,7 @@ def _layout(flow: DrawnFlow):
                 media=s.media or None,
                 has_notes=bool(s.notes),
                 url=s.url,
+                dialog=dialog_of.get(s.label),
             )
             for s in flow.steps
         ],
@@ -132,9 +136,3 @@ def _layout(flow: DrawnFlow):
 
 
 _ladders = Kept(_layout)
-
-
-def forget_drawings() -> None:
-    """Drop every kept drawing, layout and finding (for tests, whose databases reuse ids)."""
-    for kept in (_drawn, _drawn_by_id, _findings, _ladders):
-        kept.clear()

@@ -56,6 +56,7 @@ class StepSpec:
     media: str | None  # "two-way" | "one-way" | "none" for media steps
     has_notes: bool
     url: str
+    dialog: int | None = None  # the dialog a message belongs to, for colouring by dialog
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Row:
     box_y: int = 0
     box_width: int = 0
     box_height: int = 0
+    dialog: int | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ def _row(
         sender=lanes[index[step.from_key]].name if step.kind != "event" else "",
         receiver=lanes[index[step.to_key]].name if step.kind != "event" else "",
         dashed=_is_dashed(step),
+        dialog=step.dialog,
         band_y=y - ROW_GAP // 2,
         badge_x=width - BADGE_GUTTER // 2,
         badge_y=y,

@@ -79,9 +79,9 @@ def fresh_channel_layer():
     from channels.layers import channel_layers
 
     from sipflows import hub
-    from sipflows.frames import forget_drawings
+    from sipflows.drawn import Kept
 
     channel_layers.backends.clear()
     hub._hubs.clear()
-    forget_drawings()
+    Kept.forget_all()
     yield
