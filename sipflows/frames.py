@@ -73,6 +73,7 @@ def _ladder(flow: Flow, language: str):
                 media=s.media or None,
                 has_notes=bool(s.notes.all()),
                 url=s.get_absolute_url(),
+                as_written=tuple(n.as_written for n in s.notes.all() if n.kind == "rfc-defect"),
             )
             for s in steps
         ],
