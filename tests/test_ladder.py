@@ -148,12 +148,14 @@ def test_template_renders_well_formed_svg():
     ]
     html = render(layout_ladder(lanes(2), steps), current="F2")
     root = ET.fromstring(f"<root>{html}</root>")  # raises if malformed
-    rows = {a.get("data-label"): a for a in root.iter(f"{SVG}a")}
+    links = list(root.iter(f"{SVG}a"))
+    rows = {a.get("data-label"): a for a in links if "step-badge" not in a.get("class")}
+    badges = [a for a in links if "step-badge" in a.get("class")]
     assert list(rows) == ["F1", "F2", "M1", "E1"]
     assert "is-current" in rows["F2"].get("class", "").split()
     assert rows["F2"].get("aria-current") == "step"
     assert "is-current" not in rows["F1"].get("class", "")
-    assert rows["F1"].find(f"{SVG}g[@class='step-badge']") is not None
+    assert [badge.get("href") for badge in badges] == ["/flows/demo/F1/#step-notes"]
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     text = "".join(rows["F2"].find(f"{SVG}text").itertext())
