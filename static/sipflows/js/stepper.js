@@ -179,7 +179,7 @@
       return;
     }
     const link = event.target.closest(
-      "#stepper a[data-step-link], #stepper .ladder a[data-label], #step-panel a[href='#step-notes']",
+      "#stepper a[data-step-link], #stepper .ladder a[data-label], #stepper .ladder a[data-notes], #step-panel a[href='#step-notes']",
     );
     if (!link) return;
     if (link.getAttribute("href") === "#step-notes") {
@@ -188,12 +188,13 @@
     }
     if (mode() === "follow" && !socket) return;
     event.preventDefault();
-    if ("notes" in link.dataset) {
+    const label = link.dataset.label || link.dataset.notes;
+    if (link.dataset.notes) {
       const current = stepper().querySelector(".ladder .is-current");
-      if (current && current.dataset.label === link.dataset.label) return showNotes();
+      if (current && current.dataset.label === label) return showNotes();
       notesWanted = true;
     }
-    go(link.dataset.label, link.getAttribute("href").split("#")[0]);
+    go(label, link.getAttribute("href").split("#")[0]);
   });
 
   document.addEventListener("pointerdown", function (event) {
