@@ -67,7 +67,7 @@
     const box = ladder.getBoundingClientRect();
     const head = ladder.querySelector(".ladder-head").getBoundingClientRect().height;
     const band = row.querySelector(".step-band").getBoundingClientRect();
-    const arrow = row.getBoundingClientRect();
+    const arrow = drawnBox(row);
     const target = { behavior: reducedMotion() ? "auto" : "smooth" };
     const top = band.top - box.top - head;
     const visible = ladder.clientHeight - head;
@@ -79,6 +79,28 @@
       target.left = ladder.scrollLeft + left - Math.max(0, (ladder.clientWidth - arrow.width) / 2);
     }
     if ("top" in target || "left" in target) ladder.scrollTo(target);
+  }
+
+  // The box of what a row draws (its arrow, heads, event box), without its full-width band.
+  function drawnBox(row) {
+    const parts = [...row.querySelectorAll(".step-line, .step-head, .step-box")];
+    const boxes = parts.map((part) => part.getBoundingClientRect());
+    const left = Math.min(...boxes.map((b) => b.left));
+    const right = Math.max(...boxes.map((b) => b.right));
+    return { left: left, width: right - left };
+  }
+
+  // Scroll `el` into view inside the side panel when the panel scrolls by itself (desktop),
+  // else in the page (phones).
+  function scrollToPanelPart(el) {
+    const behavior = reducedMotion() ? "auto" : "smooth";
+    const panel = el.closest(".step-panel");
+    if (panel && panel.scrollHeight > panel.clientHeight + 1) {
+      const offset = el.getBoundingClientRect().top - panel.getBoundingClientRect().top;
+      panel.scrollTo({ top: panel.scrollTop + offset - 8, behavior: behavior });
+    } else {
+      el.scrollIntoView({ block: "start", behavior: behavior });
+    }
   }
 
   // One tab stop for the whole ladder: the current arrow (← → move between steps anyway).
@@ -138,8 +160,7 @@
   }
 
   function showNotes() {
-    const notes = document.getElementById("step-notes");
-    notes.scrollIntoView({ block: "start", behavior: reducedMotion() ? "auto" : "smooth" });
+    scrollToPanelPart(document.getElementById("step-notes"));
   }
 
   function restoreFocus() {
