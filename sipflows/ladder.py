@@ -271,9 +271,7 @@ def _row(
     )
 
 
-def _ghost(
-    step: StepSpec, y: int, lanes: tuple[Lane, ...], index: dict[str, int]
-) -> Ghost | None:
+def _ghost(step: StepSpec, y: int, lanes: tuple[Lane, ...], index: dict[str, int]) -> Ghost | None:
     """The arrow as the RFC drew it, else as its listing heads it, where it is not the step's."""
     if step.kind != "message":
         return None

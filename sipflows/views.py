@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import JoinForm, NotesFilterForm
 from .frames import step_index, stepper_context
-from .sip.highlight import highlight_message
 from .hub import announce_sync
+from .sip.highlight import highlight_message
 
 
 def home(request):

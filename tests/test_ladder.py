@@ -182,7 +182,9 @@ def with_rfc_text(label: str, a: str, b: str, *texts: str) -> StepSpec:
 
 
 def test_an_arrow_the_rfc_drew_the_wrong_way_is_drawn_ghosted():
-    layout = layout_ladder(SCREENING_LANES, [with_rfc_text("F11", "server", "alice", F11_AS_WRITTEN)])
+    layout = layout_ladder(
+        SCREENING_LANES, [with_rfc_text("F11", "server", "alice", F11_AS_WRITTEN)]
+    )
     ghost, xs = layout.rows[0].ghost, {lane.key: lane.x for lane in layout.lanes}
     assert (ghost.sender, ghost.receiver) == ("Alice", "Announcement Server")
     assert ghost.path.startswith(f"M{xs['alice']},")
@@ -206,7 +208,9 @@ def test_no_ghost_when_the_rfc_text_agrees_or_says_nothing_of_direction():
 
 
 def test_the_ghost_is_drawn_in_the_svg():
-    layout = layout_ladder(SCREENING_LANES, [with_rfc_text("F11", "server", "alice", F11_AS_WRITTEN)])
+    layout = layout_ladder(
+        SCREENING_LANES, [with_rfc_text("F11", "server", "alice", F11_AS_WRITTEN)]
+    )
     root = ET.fromstring(f"<root>{render(layout, current=None)}</root>")
     ghosts = list(root.iter(f"{SVG}g"))
     assert [g.get("class") for g in ghosts if g.get("class") == "step-ghost"] == ["step-ghost"]

@@ -12,7 +12,9 @@ def note(as_written: str, correction: str):
 
 
 def test_a_changed_word_is_marked_on_both_sides():
-    diff = note_diff(note("the subscription between Bob and Carol", "the subscription between Bob and Bill"))
+    diff = note_diff(
+        note("the subscription between Bob and Carol", "the subscription between Bob and Bill")
+    )
     assert marked(diff.written) == ["Carol"]
     assert marked(diff.corrected) == ["Bill"]
 
@@ -24,13 +26,20 @@ def test_a_digit_missing_from_a_tag_marks_only_that_digit():
 
 
 def test_an_added_line_is_marked_in_the_correction_only():
-    diff = note_diff(note("Max-Forwards: 70\nFrom: Alice\n", "Max-Forwards: 70\nRoute: <sips:ss1>\nFrom: Alice\n"))
+    diff = note_diff(
+        note(
+            "Max-Forwards: 70\nFrom: Alice\n", "Max-Forwards: 70\nRoute: <sips:ss1>\nFrom: Alice\n"
+        )
+    )
     assert marked(diff.written) == []
     assert "".join(marked(diff.corrected)).strip() == "Route: <sips:ss1>"
 
 
 def test_the_pieces_put_back_together_are_the_texts():
-    written, corrected = "F11 200 OK Announcement Server -> Proxy 1\n", "F11 200 OK Announcement Server -> Alice\n"
+    written, corrected = (
+        "F11 200 OK Announcement Server -> Proxy 1\n",
+        "F11 200 OK Announcement Server -> Alice\n",
+    )
     diff = note_diff(note(written, corrected))
     assert "".join(p.text for p in diff.written) == written
     assert "".join(p.text for p in diff.corrected) == corrected

@@ -21,7 +21,18 @@ class Page(HTMLParser):
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("meta", "link", "input", "br", "img", "path", "polygon", "circle", "line", "rect"):
+        if tag in (
+            "meta",
+            "link",
+            "input",
+            "br",
+            "img",
+            "path",
+            "polygon",
+            "circle",
+            "line",
+            "rect",
+        ):
             self.elements.append((tag, dict(attrs), ""))
             return
         self.open.append((tag, dict(attrs), []))
@@ -72,7 +83,11 @@ def test_notes_come_by_rfc_section_then_by_step(client, library):
 
 def test_notes_filter_by_kind_and_flow(client, library):
     page = Page(client.get("/notes/?kind=rfc-defect&flow=call-pickup").content.decode())
-    kinds = {attrs["class"] for _, attrs, _ in page.elements if attrs.get("class", "").startswith("note note-")}
+    kinds = {
+        attrs["class"]
+        for _, attrs, _ in page.elements
+        if attrs.get("class", "").startswith("note note-")
+    }
     assert kinds == {"note note-rfc-defect"}
     assert [attrs["id"] for _, attrs, _ in page.with_class("notes-flow")] == ["notes-call-pickup"]
 
@@ -115,7 +130,9 @@ def teacher(django_user_model):
         ("sipflows.example.com", False),
     ],
 )
-def test_a_join_link_other_devices_cannot_open_is_flagged(client, sample_flow, teacher, settings, host, warned):
+def test_a_join_link_other_devices_cannot_open_is_flagged(
+    client, sample_flow, teacher, settings, host, warned
+):
     settings.ALLOWED_HOSTS = ["*"]
     client.force_login(teacher)
     session = services.live_session_start(flow=sample_flow, owner=teacher)

@@ -19,7 +19,7 @@ def start_walkthrough(context, served_library, slug="call-park"):
     teacher.goto(f"{served_library}/flows/{slug}/")
     teacher.get_by_role("button", name="Start live walkthrough").click()
     expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present/$"))
-    expect(teacher.locator("#stepper .controls")).to_be_visible()
+    expect(teacher.locator("#stepper[data-synced]")).to_be_attached()
     return teacher, teacher.locator(".join-code").inner_text()
 
 
@@ -27,7 +27,7 @@ def join(browser, served_library, code, viewport=PHONE):
     context = browser.new_context(viewport=viewport)
     student = context.new_page()
     student.goto(f"{served_library}/live/{code}/")
-    expect(student.locator("#stepper .controls")).to_be_visible()
+    expect(student.locator("#stepper[data-synced]")).to_be_attached()
     return student
 
 
@@ -78,7 +78,9 @@ def test_presentation_mode_puts_the_message_beside_the_ladder_on_a_projector(
     assert message["x"] >= ladder["x"] + ladder["width"]
     assert message["y"] + 60 < screen["height"]  # its first lines are on the screen
     assert inside(box(teacher.locator(".ladder .is-current")), screen)
-    font = teacher.locator(".annotation p").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    font = teacher.locator(".annotation p").evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)"
+    )
     assert font >= 20
     student.context.close()
 
@@ -133,7 +135,9 @@ def test_a_phone_student_reading_the_message_is_not_pulled_up_by_the_instructor(
         expect(student.locator(".ladder .is-current")).to_have_attribute("data-label", label)
     assert student.evaluate("window.scrollY") == reading_at
     # The ladder box scrolled by itself instead: the current arrow is in its view.
-    assert inside(box(student.locator(".ladder .is-current .step-line")), box(student.locator(".ladder")))
+    assert inside(
+        box(student.locator(".ladder .is-current .step-line")), box(student.locator(".ladder"))
+    )
     student.context.close()
 
 

@@ -17,7 +17,15 @@ PHONE = {"width": 390, "height": 844}
 
 
 def wait_for_socket(page):
-    expect(page.locator("#stepper .controls")).to_be_visible()
+    """Until the socket is open and its first frame (the resync) has replaced the step panel."""
+    expect(page.locator("#stepper[data-synced]")).to_be_attached()
+
+
+def open_page(page, url):
+    """Open a page; a stepper page is ready once its socket has resynced it."""
+    page.goto(url)
+    if page.locator("#stepper").count():
+        wait_for_socket(page)
 
 
 @pytest.fixture
@@ -29,7 +37,7 @@ def phone(browser):
 
 def test_quoted_lines_wrap_in_their_panes_and_the_differences_are_marked(page, library_to_read):
     page.set_viewport_size(LAPTOP)
-    page.goto(f"{library_to_read}/flows/call-pickup/F7/")
+    open_page(page, f"{library_to_read}/flows/call-pickup/F7/")
     note = page.locator("#step-notes .note-rfc-defect", has_text="Carol")
     for pane in note.locator(".side-by-side pre").all():
         assert pane.evaluate("el => el.scrollWidth <= el.clientWidth")
@@ -42,7 +50,7 @@ def test_quoted_lines_wrap_in_their_panes_and_the_differences_are_marked(page, l
 
 
 def test_a_direction_defect_shows_the_arrow_as_the_rfc_drew_it(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/incoming-call-screening/F11/")
+    open_page(page, f"{library_to_read}/flows/incoming-call-screening/F11/")
     lanes = {
         name: box(page.locator(".ladder-head .lane", has_text=name).locator(".lifeline"))["x"]
         for name in ("Alice", "Announcement Server")
@@ -58,8 +66,7 @@ def test_a_direction_defect_shows_the_arrow_as_the_rfc_drew_it(page, library_to_
 
 def test_the_count_of_notes_by_kind_jumps_to_them(page, library_to_read):
     page.set_viewport_size(LAPTOP)
-    page.goto(f"{library_to_read}/flows/call-pickup/F7/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/call-pickup/F7/")
     counts = page.locator(".note-counts a[href='#step-notes']")
     expect(counts).to_contain_text("2 RFC defects")
     notes = page.locator("#step-notes")
@@ -70,8 +77,7 @@ def test_the_count_of_notes_by_kind_jumps_to_them(page, library_to_read):
 
 
 def test_a_notes_badge_on_the_ladder_opens_that_steps_notes(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/call-pickup/")
     page.locator('.ladder a.step-badge[data-notes="F7"]').click()
     expect(page).to_have_url(re.compile("/flows/call-pickup/F7/$"))
     expect(page.locator("#step-notes .note").first).to_be_in_viewport()
@@ -79,7 +85,7 @@ def test_a_notes_badge_on_the_ladder_opens_that_steps_notes(page, library_to_rea
 
 def test_a_step_opened_by_link_has_its_arrow_in_view_and_the_page_unmoved(page, library_to_read):
     page.set_viewport_size(LAPTOP)
-    page.goto(f"{library_to_read}/flows/consultation-hold/F30/")
+    open_page(page, f"{library_to_read}/flows/consultation-hold/F30/")
     current = page.locator(".ladder .is-current .step-line")
     expect(current).to_be_in_viewport()
     assert inside(box(current), box(page.locator(".ladder")))
@@ -90,8 +96,7 @@ def test_a_step_opened_by_link_has_its_arrow_in_view_and_the_page_unmoved(page, 
 
 def test_each_move_keeps_the_current_arrow_in_the_ladders_view(page, library_to_read):
     page.set_viewport_size(PROJECTOR)
-    page.goto(f"{library_to_read}/flows/consultation-hold/F20/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/consultation-hold/F20/")
     ladder = page.locator(".ladder")
     labels = ladder.locator("a.step").evaluate_all("rows => rows.map(r => r.dataset.label)")
     for label in labels[labels.index("F20") + 1 :][:6]:
@@ -107,7 +112,7 @@ def test_each_move_keeps_the_current_arrow_in_the_ladders_view(page, library_to_
 
 
 def test_on_a_phone_the_first_screen_reaches_the_step_and_its_message(phone, library_to_read):
-    phone.goto(f"{library_to_read}/flows/call-pickup/F7/")
+    open_page(phone, f"{library_to_read}/flows/call-pickup/F7/")
     screen = viewport_box(phone)
     assert inside(box(phone.locator(".step-title")), screen)
     assert box(phone.locator("#annotation"))["y"] < screen["height"]
@@ -118,7 +123,7 @@ def test_on_a_phone_the_first_screen_reaches_the_step_and_its_message(phone, lib
 
 
 def test_on_a_phone_the_ladder_shows_the_current_arrows_two_lanes(phone, library_to_read):
-    phone.goto(f"{library_to_read}/flows/consultation-hold/F26/")  # Proxy -> Carol, far right
+    open_page(phone, f"{library_to_read}/flows/consultation-hold/F26/")  # Proxy -> Carol, far right
     ladder = box(phone.locator(".ladder"))
     assert phone.locator(".ladder").evaluate("el => el.scrollWidth > el.clientWidth")
     assert inside(box(phone.locator(".ladder .is-current .step-line")), ladder)
@@ -139,7 +144,7 @@ PAGES = [
 def test_no_page_is_wider_than_a_phone(phone, library_to_read):
     wider = {}
     for path in PAGES:
-        phone.goto(f"{library_to_read}{path}")
+        open_page(phone, f"{library_to_read}{path}")
         if page_overflow(phone):
             wider[path] = page_overflow(phone)
     assert wider == {}
@@ -149,7 +154,7 @@ def test_no_serious_accessibility_violations(page, library_to_read):
     axe = Axe()
     found = {}
     for path in PAGES:
-        page.goto(f"{library_to_read}{path}")
+        open_page(page, f"{library_to_read}{path}")
         results = axe.run(page).response
         serious = [v["id"] for v in results["violations"] if v["impact"] in ("serious", "critical")]
         if serious:
@@ -158,7 +163,9 @@ def test_no_serious_accessibility_violations(page, library_to_read):
 
 
 def test_every_colour_of_a_message_meets_wcag_aa(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/F5/")  # SIP, SDP-less XML body, tags, numbers
+    open_page(
+        page, f"{library_to_read}/flows/call-pickup/F5/"
+    )  # SIP, SDP-less XML body, tags, numbers
     tokens = colours(page.locator("#message .sipmsg pre span:not(.hll):not(.w)"))
     assert len(tokens) > 50
     weak = {
@@ -170,7 +177,7 @@ def test_every_colour_of_a_message_meets_wcag_aa(page, library_to_read):
 
 
 def test_the_lines_an_explanation_points_at_stand_out(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/F7/")
+    open_page(page, f"{library_to_read}/flows/call-pickup/F7/")
     focused = page.locator("#message .hll").first
     expect(focused).to_have_css("box-shadow", re.compile("inset"))
     pre = page.locator("#message .sipmsg pre")
@@ -186,8 +193,7 @@ def test_the_lines_an_explanation_points_at_stand_out(page, library_to_read):
 
 
 def test_a_step_change_is_announced(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/F1/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/call-pickup/F1/")
     page.keyboard.press("ArrowRight")
     announcer = page.locator("[aria-live=polite]#step-announcer")
     expect(announcer).to_contain_text("F2")
@@ -195,8 +201,7 @@ def test_a_step_change_is_announced(page, library_to_read):
 
 
 def test_the_skip_link_leads_to_play_in_two_tab_presses(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/consultation-hold/F30/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/consultation-hold/F30/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to the step controls")
     expect(skip).to_be_focused()
@@ -207,15 +212,14 @@ def test_the_skip_link_leads_to_play_in_two_tab_presses(page, library_to_read):
 
 
 def test_the_ladder_is_one_tab_stop(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/consultation-hold/F30/")
+    open_page(page, f"{library_to_read}/flows/consultation-hold/F30/")
     tabbable = page.locator(".ladder a:not([tabindex='-1'])")
     expect(tabbable).to_have_count(1)
     expect(tabbable).to_have_attribute("data-label", "F30")
 
 
 def test_enter_on_play_keeps_the_focus_on_play(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/F1/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/call-pickup/F1/")
     play = page.locator("#play-button")
     play.focus()
     page.keyboard.press("Enter")
@@ -227,8 +231,7 @@ def test_enter_on_play_keeps_the_focus_on_play(page, library_to_read):
 
 
 def test_after_choosing_a_speed_with_the_mouse_the_arrows_step_again(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/F1/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/call-pickup/F1/")
     speed = page.locator("#stepper select[data-action=speed]")
     speed.click()
     speed.select_option("2")
@@ -238,8 +241,7 @@ def test_after_choosing_a_speed_with_the_mouse_the_arrows_step_again(page, libra
 
 
 def test_a_focused_speed_list_keeps_its_arrow_keys(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/F1/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/call-pickup/F1/")
     speed = page.locator("#stepper select[data-action=speed]")
     speed.focus()
     page.keyboard.press("ArrowDown")
@@ -248,10 +250,9 @@ def test_a_focused_speed_list_keeps_its_arrow_keys(page, library_to_read):
 
 
 def test_the_speed_is_remembered(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/call-pickup/F1/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/call-pickup/F1/")
     page.locator("#stepper select[data-action=speed]").select_option("0.5")
-    page.goto(f"{library_to_read}/flows/call-park/")
+    open_page(page, f"{library_to_read}/flows/call-park/")
     expect(page.locator("#stepper select[data-action=speed]")).to_have_value("0.5")
 
 
@@ -268,8 +269,7 @@ def test_the_whole_flow_page_shows_every_step_and_prints_the_whole_ladder(page, 
 
 
 def test_a_printed_step_has_no_controls_and_the_whole_ladder(page, library_to_read):
-    page.goto(f"{library_to_read}/flows/consultation-hold/F30/")
-    wait_for_socket(page)
+    open_page(page, f"{library_to_read}/flows/consultation-hold/F30/")
     page.emulate_media(media="print")
     expect(page.locator("#stepper .controls")).to_be_hidden()
     expect(page.locator(".progress")).to_be_hidden()

@@ -186,6 +186,8 @@
   document.addEventListener("htmx:wsAfterMessage", function () {
     applyCursor();
     restoreFocus();
+    // The page now shows what the server says (the resync after connecting has arrived).
+    stepper().dataset.synced = "";
   });
 
   document.addEventListener("click", function (event) {
