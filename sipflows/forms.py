@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import LiveSession
 from .services import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH
+from .templatetags.sipflows import tr
 
 
 class JoinForm(forms.Form):
@@ -48,3 +49,32 @@ class RevertForm(forms.Form):
     def __init__(self, *args, numbers: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["number"] = _revision_field(_("Revision"), numbers)
+
+
+class NotesFilterForm(forms.Form):
+    """The /notes/ filters; anything it does not know shows every note."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[
+            ("", _("All kinds")),
+            ("rfc-defect", _("RFC defects")),
+            ("official-erratum", _("Official errata")),
+            ("article-correction", _("Article corrections")),
+            ("discussion", _("Discussions")),
+        ],
+    )
+    flow = forms.ChoiceField(label=_("Flow"), required=False)
+
+    def __init__(self, *args, flows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["flow"].choices = [("", _("All flows"))] + [
+            (flow.slug, f"§{flow.source_section} {tr(flow.title)}") for flow in flows
+        ]
+
+    def chosen(self) -> tuple[str | None, str | None]:
+        """(kind, flow slug) to show, None for all."""
+        if not self.is_valid():
+            return None, None
+        return self.cleaned_data["kind"] or None, self.cleaned_data["flow"] or None

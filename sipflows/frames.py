@@ -129,6 +129,7 @@ def _layout(flow: DrawnFlow):
                 has_notes=bool(s.notes),
                 url=s.url,
                 dialog=dialog_of.get(s.label),
+                as_written=tuple(n.as_written for n in s.notes if n.kind == "rfc-defect"),
             )
             for s in flow.steps
         ],

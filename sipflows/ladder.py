@@ -7,6 +7,7 @@ the template only has to print numbers and strings, never compute them.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,15 @@ LOOP_HALF = 6
 EVENT_INSET = 24  # event boxes overhang the outer lifelines by this much
 EVENT_HALF = 12
 BADGE_RADIUS = 8
+GHOST_OFFSET = 10  # an arrow as the RFC drew it runs this far below the corrected one
+GHOST_HEAD_LEN = 8
+GHOST_HEAD_HALF = 4
+
+# In a note quoting the RFC: a diagram row of lifelines, an arrow between two of them, and a
+# listing heading such as "F11 200 OK Announcement Server -> Proxy 1".
+DIAGRAM_ROW_RE = re.compile(r"^\s*\|.*\|\s*$")
+DIAGRAM_ARROW_RE = re.compile(r"\|(<?-{2,}>?)\|")
+LISTING_HEADING_RE = re.compile(r"^\s*F\d+\s+(?P<sender>.+?)\s+->\s+(?P<receiver>.+?)\s*$")
 
 KINDS = ("message", "media", "event")
 MEDIA_MODES = ("two-way", "one-way", "none")
@@ -56,7 +66,20 @@ class StepSpec:
     media: str | None  # "two-way" | "one-way" | "none" for media steps
     has_notes: bool
     url: str
+    # What the RFC wrote about this step where it is wrong (rfc-defect notes' as_written):
+    # an arrow or a listing heading quoted there that differs from the step is drawn ghosted.
+    as_written: tuple[str, ...] = ()
     dialog: int | None = None  # the dialog a message belongs to, for colouring by dialog
+
+
+@dataclass(frozen=True)
+class Ghost:
+    """An arrow as the RFC drew or listed it, where that is not the way the message goes."""
+
+    sender: str
+    receiver: str
+    path: str
+    head: str
 
 
 @dataclass(frozen=True)
@@ -102,6 +125,7 @@ class Row:
     box_width: int = 0
     box_height: int = 0
     dialog: int | None = None
+    ghost: Ghost | None = None
 
 
 @dataclass(frozen=True)
@@ -245,8 +269,66 @@ def _row(
         badge_x=width - BADGE_GUTTER // 2,
         badge_y=y,
         badge_text_y=y + 4,
+        ghost=_ghost(step, y, lanes, index),
         **geometry,
     )
+
+
+def _ghost(step: StepSpec, y: int, lanes: tuple[Lane, ...], index: dict[str, int]) -> Ghost | None:
+    """The arrow as the RFC drew it, else as its listing heads it, where it is not the step's."""
+    if step.kind != "message":
+        return None
+    actual = (index[step.from_key], index[step.to_key])  # type: ignore[index]
+    drawn = [_drawn_arrow(text, len(lanes)) for text in step.as_written]
+    listed = [_listed_arrow(text, lanes) for text in step.as_written]
+    wrong = [pair for pair in drawn + listed if pair and pair != actual and pair[0] != pair[1]]
+    if not wrong:
+        return None
+    a, b = wrong[0]
+    x1, x2, ghost_y = lanes[a].x, lanes[b].x, y + GHOST_OFFSET
+    sign = 1 if x2 > x1 else -1
+    return Ghost(
+        sender=lanes[a].name,
+        receiver=lanes[b].name,
+        path=f"M{x1},{ghost_y} H{x2 - sign * GHOST_HEAD_LEN}",
+        head=_head(x2, ghost_y, sign, GHOST_HEAD_LEN, GHOST_HEAD_HALF),
+    )
+
+
+def _drawn_arrow(text: str, n_lanes: int) -> tuple[int, int] | None:
+    """(sender, receiver) lane indexes of an ASCII arrow quoted with every lifeline of the flow."""
+    rows = [line for line in text.splitlines() if DIAGRAM_ROW_RE.match(line)]
+    columns: list[int] = []
+    for column in sorted({i for row in rows for i, char in enumerate(row) if char == "|"}):
+        if not columns or column - columns[-1] > 1:
+            columns.append(column)
+    if len(columns) != n_lanes:
+        return None  # a partial drawing: its lifelines cannot be told apart
+    for row in rows:
+        match = DIAGRAM_ARROW_RE.search(row)
+        if not match or match.group(1).startswith("<") == match.group(1).endswith(">"):
+            continue
+        left, right = columns.index(match.start()), columns.index(match.end() - 1)
+        return (right, left) if match.group(1).startswith("<") else (left, right)
+    return None
+
+
+def _listed_arrow(text: str, lanes: tuple[Lane, ...]) -> tuple[int, int] | None:
+    """(sender, receiver) of a listing heading, lanes named as the RFC names them ("Proxy 1")."""
+    for line in text.splitlines():
+        match = LISTING_HEADING_RE.match(line)
+        if not match:
+            continue
+        sender = _lane_named(match["sender"], lanes, str.endswith)
+        receiver = _lane_named(match["receiver"], lanes, str.startswith)
+        if sender is not None and receiver is not None:
+            return sender, receiver
+    return None
+
+
+def _lane_named(words: str, lanes: tuple[Lane, ...], fits) -> int | None:
+    named = [i for i, lane in enumerate(lanes) if fits(words.lower(), lane.name.lower())]
+    return max(named, key=lambda i: len(lanes[i].name), default=None)
 
 
 def _is_dashed(step: StepSpec) -> bool:

@@ -164,12 +164,34 @@ def live_sessions_running(*, flow_pk: int) -> list[str]:
     )
 
 
-def notes_all() -> list[Note]:
-    return list(
-        Note.objects.filter(flow__is_deleted=False)
-        .select_related("flow", "step__flow")
-        .order_by("flow__slug", "position")
+def notes_all(*, kind: str | None = None, flow_slug: str | None = None) -> list[Note]:
+    """Notes in reading order: by RFC section, then step (flow-wide notes first), then position."""
+    notes = Note.objects.filter(flow__is_deleted=False).select_related("flow", "step__flow")
+    if kind:
+        notes = notes.filter(kind=kind)
+    if flow_slug:
+        notes = notes.filter(flow__slug=flow_slug)
+    return sorted(
+        notes,
+        key=lambda n: (
+            section_order(n.flow),
+            n.step.position if n.step else -1,
+            n.position,
+        ),
     )
+
+
+def flows_with_notes() -> list[Flow]:
+    """Flows that have notes, by RFC section."""
+    flows = Flow.objects.filter(is_deleted=False, notes__isnull=False).distinct()
+    return sorted(flows, key=section_order)
+
+
+def section_order(flow: Flow) -> tuple:
+    """Sorts flows as their document numbers its sections: 2.2 before 2.10."""
+    parts = flow.source_section.split(".") if flow.source_section else []
+    numbers = tuple(int(p) if p.isdigit() else 0 for p in parts)
+    return (flow.source_document, numbers, flow.slug)
 
 
 def findings_by_step(document: dict[str, Any]) -> dict[str | None, list[Finding]]:

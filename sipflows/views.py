@@ -1,3 +1,6 @@
+import ipaddress
+from urllib.parse import urlsplit
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import DiffForm, JoinForm, RevertForm
+from .forms import DiffForm, JoinForm, NotesFilterForm, RevertForm
 from .frames import (
     class_step_after_update,
     drawn_revision,
@@ -20,6 +23,7 @@ from .frames import (
 )
 from .hub import announce_sync
 from .sip.flowdiff import ADDED, CHANGED, MOVED, REMOVED, diff_documents
+from .sip.highlight import highlight_message
 
 
 def home(request):
@@ -126,8 +130,27 @@ def flow_revert(request, slug: str):
     return redirect("flow_history", slug=flow.slug if not flow.is_deleted else slug)
 
 
+def flow_all(request, slug: str):
+    """Every step of a flow on one page, annotation and message: for reading and printing."""
+    revision = selectors.revision_current(slug=slug)
+    flow = drawn_revision(revision, base_url=revision_url(revision, current=True))
+    context = stepper_context(flow, None, mode="solo", ws_url="")
+    # Pygments output: the formatter escapes every character of each message.
+    context["step_messages"] = [
+        (step, mark_safe(highlight_message(step.message, step.focus)) if step.message else "")
+        for step in context["steps"]
+    ]
+    return render(request, "sipflows/flow_all.html", context)
+
+
 def notes_index(request):
-    return render(request, "sipflows/notes.html", {"notes": selectors.notes_all()})
+    form = NotesFilterForm(request.GET or None, flows=selectors.flows_with_notes())
+    kind, slug = form.chosen()
+    return render(
+        request,
+        "sipflows/notes.html",
+        {"notes": selectors.notes_all(kind=kind, flow_slug=slug), "form": form},
+    )
 
 
 @require_POST
@@ -155,14 +178,16 @@ def live_follow(request, code: str):
 def live_present(request, code: str):
     session = _owned_session(request, code)
     join_url = request.build_absolute_uri(session.get_absolute_url())
-    # segno's SVG is ours, not user text: safe to put in the page as it is.
-    qr = mark_safe(segno.make(join_url, error="m").svg_inline(scale=5))
+    # segno's SVG is ours, not user text: safe to put in the page as it is. A viewBox instead
+    # of a fixed size lets CSS scale it whole, white quiet zone included.
+    qr = segno.make(join_url, error="m").svg_inline(border=4, omitsize=True, light="#fff")
     return _live_page(
         request,
         session,
         mode="present",
         join_url=join_url,
-        qr_svg=qr,
+        qr_svg=mark_safe(qr),
+        join_host_unreachable=_unreachable_from_elsewhere(request.get_host()),
         newer=session.is_live and session.revision.number < session.flow.version,
     )
 
@@ -173,6 +198,18 @@ def live_end(request, code: str):
     session = _owned_session(request, code)
     announce_sync(services.live_session_end(code=session.code))
     return redirect(session.flow.get_absolute_url())
+
+
+def _unreachable_from_elsewhere(host: str) -> bool:
+    """Whether other devices cannot open a link to `host` (loopback, or no address at all)."""
+    name = urlsplit(f"//{host}").hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False  # a name: the instructor chose it for the class
+    return address.is_loopback or address.is_unspecified
 
 
 @require_POST

@@ -148,13 +148,77 @@ def test_template_renders_well_formed_svg():
     ]
     html = render(layout_ladder(lanes(2), steps), current="F2")
     root = ET.fromstring(f"<root>{html}</root>")  # raises if malformed
-    rows = {a.get("data-label"): a for a in root.iter(f"{SVG}a")}
+    links = list(root.iter(f"{SVG}a"))
+    rows = {a.get("data-label"): a for a in links if "step-badge" not in a.get("class")}
+    badges = [a for a in links if "step-badge" in a.get("class")]
     assert list(rows) == ["F1", "F2", "M1", "E1"]
     assert "is-current" in rows["F2"].get("class", "").split()
     assert rows["F2"].get("aria-current") == "step"
     assert "is-current" not in rows["F1"].get("class", "")
-    assert rows["F1"].find(f"{SVG}g[@class='step-badge']") is not None
+    assert [badge.get("href") for badge in badges] == ["/flows/demo/F1/#step-notes"]
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     text = "".join(rows["F2"].find(f"{SVG}text").itertext())
     assert text == "F2 <script>alert(1)</script>"
+
+
+SCREENING_LANES = [
+    LaneSpec("alice", "Alice", "ua"),
+    LaneSpec("proxy", "Proxy", "proxy"),
+    LaneSpec("bob", "Bob", "ua"),
+    LaneSpec("server", "Announcement Server", "server"),
+]
+# RFC 5359 §2.13 F11 as written: the listing heading and the diagram's arrow.
+F11_AS_WRITTEN = """\
+     F11 200 OK Announcement Server -> Proxy 1
+
+               |    200 OK F11  |              |              |
+               |--------------------------------------------->|
+"""
+
+
+def with_rfc_text(label: str, a: str, b: str, *texts: str) -> StepSpec:
+    return StepSpec(label, "message", a, b, "200 OK", None, True, f"/f/{label}/", texts)
+
+
+def test_an_arrow_the_rfc_drew_the_wrong_way_is_drawn_ghosted():
+    layout = layout_ladder(
+        SCREENING_LANES, [with_rfc_text("F11", "server", "alice", F11_AS_WRITTEN)]
+    )
+    ghost, xs = layout.rows[0].ghost, {lane.key: lane.x for lane in layout.lanes}
+    assert (ghost.sender, ghost.receiver) == ("Alice", "Announcement Server")
+    assert ghost.path.startswith(f"M{xs['alice']},")
+    assert ghost.head.split()[1].startswith(f"{xs['server']},")  # the tip, at the server
+
+
+def test_a_listing_heading_gives_the_ghost_where_the_diagram_agrees_with_the_step():
+    heading_only = "        F10 INVITE Alice -> Proxy 1\n"
+    layout = layout_ladder(SCREENING_LANES, [with_rfc_text("F10", "alice", "server", heading_only)])
+    assert (layout.rows[0].ghost.sender, layout.rows[0].ghost.receiver) == ("Alice", "Proxy")
+
+
+def test_no_ghost_when_the_rfc_text_agrees_or_says_nothing_of_direction():
+    steps = [
+        with_rfc_text("F1", "alice", "server", "        F1 INVITE Alice -> Announcement Server\n"),
+        with_rfc_text("F2", "alice", "proxy", "Contact: <sips:ms.biloxi.example.com>\n"),
+        # A drawing with only two of the four lifelines cannot be placed on the lanes.
+        with_rfc_text("F3", "alice", "proxy", "   |   F3   |\n   |<-------|\n"),
+    ]
+    assert [row.ghost for row in layout_ladder(SCREENING_LANES, steps).rows] == [None] * 3
+
+
+def test_the_ghost_is_drawn_in_the_svg():
+    layout = layout_ladder(
+        SCREENING_LANES, [with_rfc_text("F11", "server", "alice", F11_AS_WRITTEN)]
+    )
+    root = ET.fromstring(f"<root>{render(layout, current=None)}</root>")
+    ghosts = list(root.iter(f"{SVG}g"))
+    assert [g.get("class") for g in ghosts if g.get("class") == "step-ghost"] == ["step-ghost"]
+
+
+def test_only_the_current_row_or_the_first_is_a_tab_stop():
+    steps = [msg("F1", "l1", "l2"), msg("F2", "l2", "l1"), msg("F3", "l1", "l2")]
+    for current, tabbable in ((None, "F1"), ("F2", "F2")):
+        root = ET.fromstring(f"<root>{render(layout_ladder(lanes(2), steps), current)}</root>")
+        stops = [a.get("data-label") for a in root.iter(f"{SVG}a") if a.get("tabindex") != "-1"]
+        assert stops == [tabbable]

@@ -1,3 +1,8 @@
+import re
+from collections import Counter
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
 from django import template
 from django.utils.translation import get_language
 
@@ -42,3 +47,69 @@ def diff_value(value) -> str:
 def changed(items) -> list:
     """The lanes, steps or notes of a diff that are not unchanged."""
     return [item for item in items if item.status != "unchanged"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class NoteDiff:
+    written: list[Piece]
+    corrected: list[Piece]
+
+
+_TOKEN_RE = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+@register.filter
+def note_diff(note) -> NoteDiff:
+    """The note's text as written and its correction, each cut into pieces, the pieces that
+    differ marked: whole words, or the characters inside a word changed only a little."""
+    written, corrected = _TOKEN_RE.findall(note.as_written), _TOKEN_RE.findall(note.correction)
+    left: list[Piece] = []
+    right: list[Piece] = []
+    matcher = SequenceMatcher(None, written, corrected, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        a, b = "".join(written[i1:i2]), "".join(corrected[j1:j2])
+        if op == "equal":
+            left.append(Piece(a, False))
+            right.append(Piece(b, False))
+        elif op == "replace" and i2 - i1 == j2 - j1 == 1 and _alike(a, b):
+            for piece_op, k1, k2, m1, m2 in SequenceMatcher(None, a, b).get_opcodes():
+                left.append(Piece(a[k1:k2], piece_op != "equal"))
+                right.append(Piece(b[m1:m2], piece_op != "equal"))
+        else:
+            left.append(Piece(a, True))
+            right.append(Piece(b, True))
+    return NoteDiff(_merged(left), _merged(right))
+
+
+def _alike(a: str, b: str) -> bool:
+    return SequenceMatcher(None, a, b).ratio() >= 0.6
+
+
+def _merged(pieces: list[Piece]) -> list[Piece]:
+    merged: list[Piece] = []
+    for piece in pieces:
+        if not piece.text:
+            continue
+        if merged and merged[-1].changed == piece.changed:
+            merged[-1] = Piece(merged[-1].text + piece.text, piece.changed)
+        else:
+            merged.append(piece)
+    return merged
+
+
+@register.filter
+def kind_counts(notes) -> list[tuple[str, int]]:
+    """(kind, how many) for the notes, in the order the kinds first appear."""
+    return list(Counter(note.kind for note in notes).items())
+
+
+@register.filter
+def flow_wide(notes) -> list:
+    """The notes that belong to the whole flow rather than to one step."""
+    return [note for note in notes if note.step is None]

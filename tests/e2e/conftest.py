@@ -1,3 +1,4 @@
+import contextlib
 import os
 import threading
 import time
@@ -8,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
+from sipflows.models import Flow
 from tests.conftest import free_port, load_library
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,8 +46,8 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def asgi_server(transactional_db):
+@contextlib.contextmanager
+def serving():
     """The whole ASGI app (pages and websockets) served by uvicorn in a thread of this process,
     so it shares the test database and the in-memory channel layer."""
     from sipflows.asgi import application
@@ -65,6 +67,25 @@ def asgi_server(transactional_db):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    with serving() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def library_to_read(django_db_setup, django_db_blocker):
+    """The library served once for a module whose tests only read it (no one signs in, nothing
+    is saved): loading it for each test would cost more than the tests themselves."""
+    with django_db_blocker.unblock():
+        load_library()
+        try:
+            with serving() as url:
+                yield url
+        finally:
+            Flow.objects.all().delete()
 
 
 @pytest.fixture
