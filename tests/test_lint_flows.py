@@ -116,3 +116,12 @@ def test_an_unreadable_rfc_file_is_an_error(tmp_path):
 def test_an_rfc_section_that_is_not_there_is_an_error(rfc_file):
     with pytest.raises(CommandError, match="no call flow '9.9'"):
         run("--rfc", rfc_file, "9.9")
+
+
+@pytest.mark.django_db
+def test_an_rfc_with_a_form_feed_before_other_text_is_checked(tmp_path):
+    path = tmp_path / "draft.txt"
+    path.write_text("\fINTERNET-DRAFT  Sample  May 2024\n\n" + RFC_TEXT, encoding="utf-8")
+    out = StringIO()
+    call_command("lint_flows", "--rfc", str(path), "--format", "json", stdout=out)
+    assert {row["flow"] for row in json.loads(out.getvalue())} == {"2.1"}

@@ -160,9 +160,11 @@ _CAPTION_SAYS = re.compile(
     r"(?<!\d)[1-6]\d\d(?!\d)|\b(?:INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|SUBSCRIBE|"
     r"NOTIFY|PUBLISH|INFO|REFER|MESSAGE|UPDATE)\b"
 )
-_DIALOG_INFO_VERSION = re.compile(r"<(?:\w+:)?dialog-info\b[^>]*?\sversion\s*=\s*\"(\d+)\"")
+_DIALOG_INFO_TAG = re.compile(r"<(?:\w+:)?dialog-info\b")
+_VERSION_ATTRIBUTE = re.compile(r"\sversion\s*=\s*\"(\d+)\"")
 _HREF = re.compile(r"href\s*=\s*\"([^\"]*)\"", re.IGNORECASE)
-_QUOTED = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d")
+# Quotation marks and the marks that close them.
+QUOTES = {'"': '"', "\u201c": "\u201d"}
 _SPACE = re.compile(r"\s+")
 _CAST_NAME = re.compile(rf"(?<![A-Za-z])({'|'.join(CAST)})(?![A-Za-z])")
 _CAST_ANY_CASE = re.compile(_CAST_NAME.pattern, re.IGNORECASE)
@@ -1388,10 +1390,9 @@ def check_dialog_info_version(flow: FlowAnalysis) -> Iterator[Finding]:
         body = notify.sip.body
         if body is None or body.kind != "dialog-info" or notify.origin is not notify:
             continue
-        match = _DIALOG_INFO_VERSION.search(body.text)
-        if match is None:
+        version = _dialog_info_version(body.text)
+        if version is None:
             continue
-        version = int(match[1])
         event = parse_params((notify.sip.header("Event") or "").partition(";")[2]).get("id")
         key = (notify.call_id, notify.from_tag, notify.to_tag, event)
         expected, after = _expected_version(flow, notify, last.get(key))
@@ -1405,6 +1406,22 @@ def check_dialog_info_version(flow: FlowAnalysis) -> Iterator[Finding]:
                 f"(RFC 4235 §4.1).",
             )
         last[key] = (notify, version)
+
+
+def _dialog_info_version(text: str) -> int | None:
+    """The version attribute of the first <dialog-info> tag that has one.
+
+    Each stretch of text is looked at once: a tag runs to its '>', and tags opened inside an
+    unclosed one end where it ends, so they cannot hold a version it does not."""
+    position = 0
+    while (tag := _DIALOG_INFO_TAG.search(text, position)) is not None:
+        end = text.find(">", tag.end())
+        end = len(text) if end == -1 else end
+        version = _VERSION_ATTRIBUTE.search(text, tag.end(), end)
+        if version is not None:
+            return int(version[1])
+        position = end
+    return None
 
 
 def _expected_version(
@@ -1475,12 +1492,39 @@ def _prose(document: dict[str, Any]) -> Iterator[tuple[str | None, str, list[str
 
 def _without_quotes_of(text: str, quoted: list[str]) -> str:
     """The text minus quotations of the RFC's own words (a note's as_written)."""
+    kept, position = [], 0
+    for start, end in _quotations(text):
+        inner = _SPACE.sub(" ", text[start + 1 : end - 1]).strip()
+        if any(inner in source for source in quoted if source):
+            kept.append(text[position:start])
+            position = end
+    return "".join(kept) + text[position:]
 
-    def keep(match: re.Match) -> str:
-        inner = _SPACE.sub(" ", match[1] or match[2]).strip()
-        return "" if any(inner in source for source in quoted if source) else match[0]
 
-    return _QUOTED.sub(keep, text)
+def _quotations(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each quotation, leftmost first: an opening mark, at least one
+    character, its closing mark. Each mark is looked for once past the previous one, so
+    the time is linear however many marks are left open."""
+    next_open = {mark: text.find(mark) for mark in QUOTES}
+    position = 0
+    while True:
+        open_at = {mark: at for mark, at in next_open.items() if at != -1}
+        if not open_at:
+            return
+        mark = min(open_at, key=open_at.__getitem__)
+        start = open_at[mark]
+        close = text.find(QUOTES[mark], start + 1)
+        if close == -1:  # no closing mark is left for this kind of quotation
+            next_open[mark] = -1
+            continue
+        if close == start + 1:  # an empty quotation is none: its closing mark may open one
+            position = start + 1
+        else:
+            yield start, close + 1
+            position = close + 1
+        for other, at in next_open.items():
+            if at != -1 and at < position:
+                next_open[other] = text.find(other, position)
 
 
 def check_label_start_line(flow: FlowAnalysis) -> Iterator[Finding]:

@@ -58,7 +58,7 @@ from .rfc5359 import FLOW_SLOTS
 WARNING, INFO = "warning", "info"
 
 FOOTER_RE = re.compile(r"\[Page \d+\]\s*$")
-RUNNING_HEADER_RE = re.compile(r"^(?:RFC \d+|Internet-Draft)\s")
+RUNNING_HEADER_RE = re.compile(r"^(?:RFC \d+|Internet-Draft)\s", re.IGNORECASE)
 DOCUMENT_RE = re.compile(r"^(?:RFC (\d+) {2,}|Request for Comments:\s*(\d+))")
 HEADING_RES = (
     re.compile(r"^(?P<number>\d+(?:\.\d+)+\.?|\d+\.)\s+(?P<title>[A-Z0-9].*?)\s*$"),
@@ -156,6 +156,8 @@ def clean_pages(text: str) -> list[SourceLine]:
         if footer or line.startswith("\f"):
             while lines and not lines[-1].text:  # the padding above the footer
                 lines.pop()
+            if not footer:  # what follows the form feed is the new page's first line
+                raw[index] = line.lstrip("\f")
             index = _skip_page_top(raw, index + 1 if footer else index)
             after_break = True
             continue

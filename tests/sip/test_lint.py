@@ -851,3 +851,31 @@ def test_a_caption_naming_another_response_is_reported():
 def test_captions_agreeing_with_the_start_lines_are_fine():
     captions = {"F1": "INVITE (hold)", "F2": "180", "F3": "200 OK", "F4": "ACK"}
     assert findings(flow(call()), "label-start-line", captions=captions) == []
+
+
+# --- hostile input: each text is looked at once ------------------------------------------------
+
+
+def test_a_dialog_info_body_of_unclosed_tags_is_read_in_one_pass():
+    """100 KB of '<dialog-info' with no version took the old pattern seconds."""
+    steps = notified(0, 1)
+    hostile = edit(steps, "F3", 'version="1"', "<dialog-info" * 8_000 + ' version="5"')
+    assert findings(flow(hostile), "dialog-info-version") == ["F3"]
+
+
+def test_a_dialog_info_tag_with_many_attributes_and_no_version_is_not_numbered():
+    attributes = ' a="b"' * 16_000
+    hostile = edit(notified(0, 0), "F3", 'version="0"', attributes)
+    assert findings(flow(hostile), "dialog-info-version") == []
+
+
+def test_prose_of_unclosed_quotation_marks_is_read_in_one_pass():
+    """50,000 opening marks with no closing one took the old pattern minutes."""
+    text = "\u201c" * 50_000 + " Alice invites Carol."
+    assert findings(annotated(text), "participants-named") == ["F1"]
+
+
+def test_a_quotation_of_the_rfc_after_many_unclosed_marks_is_still_recognised():
+    text = "\u201c" * 30_000 + ' The RFC says "Bob and Carol talk".'
+    document = annotated(text, as_written="Bob and Carol talk\n")
+    assert findings(document, "participants-named") == []

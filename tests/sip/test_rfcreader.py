@@ -5,7 +5,16 @@ import pytest
 
 from sipflows.sip.rfcreader import INFO, WARNING, clean_pages, read_call_flows
 
-RFC5359 = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "rfc5359.txt"
+# The RFC texts are kept beside the repository, in ../shared/reference.
+REFERENCE = next(
+    (
+        p / "shared" / "reference"
+        for p in Path(__file__).resolve().parents[2:]
+        if (p / "shared" / "reference").is_dir()
+    ),
+    Path(__file__).resolve().parents[2].parent / "shared" / "reference",
+)
+RFC5359 = REFERENCE / "rfc5359.txt"
 
 # What RFC text puts between two pages: padding, footer, form feed, running header, margin.
 PAGE_BREAK = """\
@@ -478,3 +487,23 @@ def test_rfc5359_reads_whole(rfc5359):
         for p in rfc5359.problems
         if "the diagram's direction is kept" in p.message
     } == {("2.13", "F10"), ("2.13", "F11")}
+
+
+# --- Hostile pages ------------------------------------------------------------------------
+
+
+def test_a_form_feed_followed_by_a_running_header_on_its_line_is_a_page_break():
+    text = BASIC.replace(
+        "   Message Details", "\fINTERNET-DRAFT   Sample Flows   May 2024\n\n   Message Details"
+    )
+    assert [s["label"] for s in only_flow(text)["steps"]] == ["F1", "F2"]
+
+
+def test_text_after_a_form_feed_on_its_line_starts_the_next_page():
+    lines = clean_pages("one\n\fsome words\ntwo\n")
+    assert [(line.text, line.after_break) for line in lines] == [
+        ("one", False),
+        ("some words", True),
+        ("two", False),
+        ("", False),
+    ]
