@@ -116,7 +116,9 @@ def drawn_arrows(path: Path) -> dict[str, int]:
     return {
         section.number: count
         for section in split_sections(lines)
-        if (count := sum(len(ARROW.findall(line.text)) for line in section.body if "|" in line.text))
+        if (
+            count := sum(len(ARROW.findall(line.text)) for line in section.body if "|" in line.text)
+        )
     }
 
 
@@ -127,9 +129,7 @@ def measure(path: Path) -> dict[str, int]:
     read_steps: dict[str, Counter] = {}
     for flow in reading.flows:
         messages = Counter(
-            normalize_message(s["message"])
-            for s in flow["steps"]
-            if s["kind"] == "message"
+            normalize_message(s["message"]) for s in flow["steps"] if s["kind"] == "message"
         )
         read_steps.setdefault(flow["source"]["section"], Counter()).update(messages)
     problems: dict[str, list[int]] = {}

@@ -133,10 +133,21 @@ class FlowAnalysis:
             for sip in [parse_message(step["message"])]
         ]
         self.messages = [m for m in self.all_messages if m.sip.kind != "unknown"]
+        # Messages are related within their call and their hop, so each message is compared
+        # with its call's and its top Via's messages only: time grows with the flow.
+        self.calls: dict[str | None, list[FlowMessage]] = defaultdict(list)
+        self.requests_by_top_via: dict[ViaKey, list[FlowMessage]] = defaultdict(list)
+        self.answers: dict[int, list[FlowMessage]] = defaultdict(list)
         for msg in self.messages:
-            msg.received = relayed_from(msg, self.before(msg))
+            msg.received = relayed_from(msg, self.calls[msg.call_id])
             if msg.is_response:
-                msg.request = answered_request(msg, self.before(msg))
+                hop = self.requests_by_top_via.get(msg.vias[0], []) if msg.vias else []
+                msg.request = answered_request(msg, hop)
+                if msg.request is not None:
+                    self.answers[msg.request.position].append(msg)
+            elif msg.vias:
+                self.requests_by_top_via[msg.vias[0]].append(msg)
+            self.calls[msg.call_id].append(msg)
         self.tag_owner = self._tag_owners()
         self.uri_owners = self._uri_owners()
         self._count_hosts()
@@ -149,6 +160,13 @@ class FlowAnalysis:
 
     def before(self, msg: FlowMessage) -> list[FlowMessage]:
         return [m for m in self.messages if m.position < msg.position]
+
+    def in_call(self, call_id: str | None, before: FlowMessage | None = None) -> list[FlowMessage]:
+        """The messages of one call (Call-ID), all or those before `before`."""
+        messages = self.calls.get(call_id, [])
+        if before is None:
+            return messages
+        return [m for m in messages if m.position < before.position]
 
     def requests(self, method: str | None = None) -> Iterator[FlowMessage]:
         return (m for m in self.messages if m.is_request and method in (None, m.sip.method))
@@ -212,7 +230,7 @@ class FlowAnalysis:
         """Dialogs set up in the flow, each with the first message that set it up."""
         dialogs: dict[DialogKey, FlowMessage] = {}
         for msg in self.messages:
-            if sets_up_dialog(msg, self.messages):
+            if sets_up_dialog(msg, self.calls[msg.call_id]):
                 dialogs.setdefault(msg.dialog_key, msg)
         return dialogs
 
@@ -224,7 +242,7 @@ class FlowAnalysis:
         if ack.position not in self._acked:
             finals = [
                 m
-                for m in self.before(ack)
+                for m in self.in_call(ack.call_id, before=ack)
                 if m.is_response
                 and m.status >= 200
                 and m.method == "INVITE"

@@ -280,7 +280,7 @@ def _closest_request(flow: FlowAnalysis, response: FlowMessage) -> FlowMessage |
 
     candidates = [
         m
-        for m in flow.before(response)
+        for m in flow.in_call(response.call_id, before=response)
         if m.is_request and m.sip.method != "ACK" and m.call_id == response.call_id
     ]
     return max(candidates, key=score, default=None)
@@ -459,7 +459,7 @@ def check_cancel(flow: FlowAnalysis) -> Iterator[Finding]:
 def _cancelled_request(flow: FlowAnalysis, cancel: FlowMessage) -> FlowMessage | None:
     invites = [
         m
-        for m in flow.before(cancel)
+        for m in flow.in_call(cancel.call_id, before=cancel)
         if m.sip.method == "INVITE" and m.sender == cancel.sender and m.call_id == cancel.call_id
     ]
     same_via = [m for m in invites if m.vias[:1] == cancel.vias[:1]]
@@ -487,7 +487,7 @@ def _cancel_copy_problems(
 
 
 def _cancel_timing_problems(flow: FlowAnalysis, cancel: FlowMessage, invite: FlowMessage):
-    answers = [m for m in flow.before(cancel) if m.request is invite]
+    answers = [m for m in flow.answers[invite.position] if m.position < cancel.position]
     if not any(100 <= m.status < 200 for m in answers):
         yield (
             ERROR,
@@ -625,9 +625,10 @@ def _tagged_request(flow: FlowAnalysis, response: FlowMessage) -> FlowMessage | 
 def _notifier_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     """Without forking, a NOTIFY comes from the dialog the 2xx to SUBSCRIBE/REFER set up."""
     for notify in flow.requests("NOTIFY"):
-        for accepted in flow.responses():
+        for accepted in flow.in_call(notify.call_id):
             if (
-                200 <= accepted.status < 300
+                accepted.is_response
+                and 200 <= accepted.status < 300
                 and accepted.method in ("SUBSCRIBE", "REFER")
                 and accepted.call_id == notify.call_id
                 and accepted.from_tag == notify.to_tag
@@ -701,8 +702,8 @@ def _remote_target(flow: FlowAnalysis, request: FlowMessage) -> FlowMessage | No
     """The peer's last message in the dialog whose Contact sets the remote target."""
     peer, own = request.to_tag, request.from_tag
     found = None
-    for msg in flow.before(request):
-        if msg.call_id != request.call_id or msg.author_tag != peer or not msg.contact:
+    for msg in flow.in_call(request.call_id, before=request):
+        if msg.author_tag != peer or not msg.contact:
             continue
         if msg.peer_tag not in (None, own) or msg.method not in TARGET_REFRESH:
             continue
@@ -737,10 +738,13 @@ def _target_problems(flow: FlowAnalysis, request: FlowMessage, target: str | Non
 def _route_set(flow: FlowAnalysis, request: FlowMessage) -> list[str] | None:
     """The author's route set (RFC 3261 §12.1): the Record-Route of the message that set the
     dialog up as it reached the author, reversed when that was a response; None if unknown."""
+    call = flow.in_call(request.call_id)
     setups = [
-        m for m in flow.before(request) if m.origin is m and m.dialog_key == request.dialog_key
+        m
+        for m in call
+        if m.position < request.position and m.origin is m and m.dialog_key == request.dialog_key
     ]
-    setups = [m for m in setups if sets_up_dialog(m, flow.messages)]
+    setups = [m for m in setups if sets_up_dialog(m, call)]
     if not setups:
         return None
     setup = setups[-1]  # a 2xx recomputes the route set of its early dialog (§13.2.2.4)
@@ -750,7 +754,7 @@ def _route_set(flow: FlowAnalysis, request: FlowMessage) -> list[str] | None:
         carrier, reverse = setup.request.origin, False
     else:
         return None
-    hops = [m for m in flow.messages if m.origin is carrier and m.receiver == request.author]
+    hops = [m for m in call if m.origin is carrier and m.receiver == request.author]
     if not hops:
         return None
     routes = [parse_name_addr(v).uri for v in hops[-1].sip.header_values("Record-Route")]
@@ -908,11 +912,11 @@ def check_proxy_relay(flow: FlowAnalysis) -> Iterator[Finding]:
 
 def _relay_changes(received: SipMessage, relayed: SipMessage) -> Iterator[tuple[str, str]]:
     before, after = _header_map(received), _header_map(relayed)
-    for name in before.keys() - after.keys() - RELAY_MAY_REMOVE:
+    for name in sorted(before.keys() - after.keys() - RELAY_MAY_REMOVE):
         yield ERROR, f"drops {name}: a proxy keeps every header field it has no reason to touch"
-    for name in after.keys() - before.keys():
+    for name in sorted(after.keys() - before.keys()):
         yield WARNING, f"adds {name}: a proxy adds header fields for itself, not for the UA"
-    for name in before.keys() & after.keys():
+    for name in sorted(before.keys() & after.keys()):
         if before[name] != after[name] and name not in RELAY_MAY_REMOVE:
             yield ERROR, f"changes {name}: a proxy passes it on as it came"
     if body_text(received) != body_text(relayed):
@@ -1011,11 +1015,8 @@ def _credential_finding(
 def _last_challenge(flow: FlowAnalysis, request: FlowMessage, header: str) -> FlowMessage | None:
     challenges = [
         m
-        for m in flow.before(request)
-        if m.is_response
-        and m.receiver == request.sender
-        and m.call_id == request.call_id
-        and m.sip.headers_named(header)
+        for m in flow.in_call(request.call_id, before=request)
+        if m.is_response and m.receiver == request.sender and m.sip.headers_named(header)
     ]
     return challenges[-1] if challenges else None
 
@@ -1161,7 +1162,7 @@ def _reference(where: str, value: str, target: str, recipient: str | None, asker
 
 def _final_receiver(flow: FlowAnalysis, request: FlowMessage) -> str | None:
     """Where a request ends up: the receiver of its last relay, unless that is a proxy."""
-    receiver = [m for m in flow.messages if m.origin is request][-1].receiver
+    receiver = [m for m in flow.in_call(request.call_id) if m.origin is request][-1].receiver
     roles = {p["key"]: p["role"] for p in flow.document["participants"]}
     return None if roles.get(receiver) == "proxy" else receiver
 
@@ -1235,11 +1236,8 @@ def _replacement_target(
     key = _recipient(flow, ref)
     contacts = [
         m
-        for m in flow.before(msg)
-        if m.call_id == ref.call_id
-        and m.author == key
-        and m.contact
-        and m.author_tag in (ref.to_tag, ref.from_tag)
+        for m in flow.in_call(ref.call_id, before=msg)
+        if m.author == key and m.contact and m.author_tag in (ref.to_tag, ref.from_tag)
     ]
     if contacts and contacts[-1].contact != ref.target:
         yield Finding(
@@ -1432,11 +1430,8 @@ def _expected_version(
         return previous[1] + 1, f"{previous[0].label} had version {previous[1]}"
     initial = [
         m
-        for m in flow.before(notify)
-        if m.sip.method == "SUBSCRIBE"
-        and not m.to_tag
-        and m.call_id == notify.call_id
-        and m.from_tag == notify.to_tag
+        for m in flow.in_call(notify.call_id, before=notify)
+        if m.sip.method == "SUBSCRIBE" and not m.to_tag and m.from_tag == notify.to_tag
     ]
     if initial:
         return 0, f"it is the first document of the subscription {initial[-1].label} started"
