@@ -44,32 +44,47 @@ def indent(text: str) -> int:
     return len(text) - len(text.lstrip(" "))
 
 
-def expected_message(texts: list[str], start: int, base: int) -> tuple[str, int]:
+HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*\s*:")
+
+
+def is_message_start(texts: list[str], index: int) -> bool:
+    """A start line that begins a message, not one a message body quotes (sipfrag)."""
+    previous = next((t.strip() for t in reversed(texts[:index]) if t.strip()), "")
+    return not HEADER.match(previous) or bool(ENTRY.match(previous))
+
+
+def expected_message(lines: list, start: int, base: int) -> tuple[str, int]:
     """The message whose start line is texts[start] from column `base`, as its layout
     delimits it; and the index of the line after it."""
-    lines: list[str] = [texts[start][base:].strip()]
+    texts = [line.text for line in lines]
+    message: list[str] = [texts[start][base:].strip()]
     joined: list[str] | None = None
     index = start + 1
     while index < len(texts):
         text = texts[index]
         stripped = text.strip()
-        if stripped:
+        if stripped and joined is None and stripped != "<allOneLine>":
             blank_before = not texts[index - 1].strip()
-            if indent(text) < base or START.match(stripped) or stripped.startswith("/*"):
+            starts = START.match(stripped) and is_message_start(texts, index)
+            if indent(text) < base or starts or stripped.startswith("/*"):
                 break
             if ENTRY.match(stripped) or (blank_before and PROSE.match(stripped)):
                 break
         if stripped == "<allOneLine>":
             joined = []
         elif stripped == "</allOneLine>" and joined is not None:
-            lines.append("".join(joined))
+            message.append("".join(joined))
             joined = None
         elif joined is not None:
             joined.append(stripped)
         else:
-            lines.append(text[base:].rstrip())
+            # A page break swallows the blank line between the headers and the body.
+            if lines[index].after_break and message[-1] and HEADER.match(message[-1]):
+                if stripped and not HEADER.match(stripped) and not text[base:][:1].isspace():
+                    message.append("")
+            message.append(text[base:].rstrip())
         index += 1
-    return normalize_message("\n".join(lines)), index
+    return normalize_message("\n".join(message)), index
 
 
 def listed_messages(path: Path) -> dict[str, list[tuple[str | None, int, int]]]:
@@ -89,9 +104,10 @@ def listed_messages(path: Path) -> dict[str, list[tuple[str | None, int, int]]]:
             if entry:
                 label, head_line = entry[1], numbers[index]
             inline = entry is not None and START.match(stripped[entry.end() :])
-            if (START.match(stripped) or inline) and indent(text) > 0:
+            starts = START.match(stripped) and is_message_start(texts, index)
+            if (starts or inline) and indent(text) > 0:
                 base = indent(text) + (entry.end() if inline and entry else 0)
-                message, end = expected_message(texts, index, base)
+                message, end = expected_message(list(section.body), index, base)
                 first = head_line if head_line and numbers[index] - head_line < 6 else None
                 found.append((message, first or numbers[index], numbers[end - 1]))
                 if label and first:

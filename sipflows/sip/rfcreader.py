@@ -49,7 +49,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from .flowdoc import FlowDocumentError, validate_document
@@ -74,9 +74,18 @@ F_LABEL_RE = re.compile(r"(?<![A-Za-z0-9])F(\d+)(?![A-Za-z0-9])")
 NO_MEDIA_RE = re.compile(r"^\W*no\b.*\b(?:rtp|media)\b", re.IGNORECASE)
 
 ENTRY_RE = re.compile(r"^\s*F(?P<number>\d+)\b[ \t]*(?P<rest>.*?)\s*$")
-START_LINE_RE = re.compile(r"^(?:[A-Z][A-Z-]* \S+ SIP/2\.0|SIP/2\.0 \d{3}\b.*)$")
+START_LINE_RE = re.compile(r"^(?:[A-Z][A-Z-]* +\S+ +SIP/2\.0|SIP/2\.0 +\d{3}\b.*)$")
+SINGLE_SPACED_START_RE = re.compile(r"^(?:[A-Z][A-Z-]* \S+ SIP/2\.0|SIP/2\.0 \d{3} \S.*)$")
+REFERENCE_RE = re.compile(
+    r"^(?:same as|identical to|resend of|retransmission of|repeat of)\s+"
+    r"(?:message\s+)?\(?F(?P<number>\d+)\)?",
+    re.IGNORECASE,
+)
+MAX_HEADING_LENGTH = 48  # longer lines that start with an F-label are prose
 HEADER_FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.!%*+`'~-]*:")
 ALL_ONE_LINE = ("<allOneLine>", "</allOneLine>")
+ALL_ONE_LINE_OPEN_RE = re.compile(r"^<\s*allOneLine\s*>$", re.IGNORECASE)
+ALL_ONE_LINE_CLOSE_RE = re.compile(r"^<\s*/?\s*/?\s*allOneLine\b.*>?$", re.IGNORECASE)
 
 NAME_SLACK = 2  # a name may start or end this many columns beyond its lifeline
 MAX_NAME_LENGTH = 24  # longer runs of words over a ladder are prose, not lane names
@@ -632,7 +641,8 @@ class Entry:
     label: str
     line: int
     heading: str  # the entry's header line after the label, e.g. "INVITE Alice -> Proxy 1"
-    message: str
+    message: str | None  # None: the entry lists no SIP message (ISUP, DNS, ...)
+    refers_to: str | None = None  # "Same as Message F3": that entry's label
 
 
 @dataclass
@@ -642,10 +652,12 @@ class Listing:
 
 
 def read_listing(lines: Sequence[SourceLine], report: _Report) -> Listing:
-    """The messages after "Message Details" (or after the diagram), by F-label.
+    """The entries after "Message Details" (or after the diagram), by F-label.
 
-    A comment between two messages stands by the next one; after the last, by the last."""
-    heads = [i for i in range(len(lines)) if _message_start(lines, i) is not None]
+    Every entry heading starts an entry, whatever it lists, so a message never runs on into
+    the next entry. A comment between two messages stands by the next one; after the last,
+    by the last."""
+    heads = _entry_heads(lines)
     listing = Listing()
     waiting = _comments(lines, 0, heads[0] if heads else len(lines))
     label = ""
@@ -660,11 +672,34 @@ def read_listing(lines: Sequence[SourceLine], report: _Report) -> Listing:
         else:
             listing.entries[label] = entry
     listing.comments += [(label, text) for text in waiting if label]
+    _resolve_references(listing, report)
     return listing
 
 
+def _entry_heads(lines: Sequence[SourceLine]) -> list[int]:
+    """Lines that head an entry: an F-label, then a heading, a start line or nothing; prose
+    that starts with a label ("F2 is the answer.") heads none. Comments are passed over."""
+    heads, index = [], 0
+    while index < len(lines):
+        text = lines[index].text.strip()
+        if text.startswith("/*"):
+            index = _comment_end(lines, index)
+            continue
+        match = ENTRY_RE.match(text)
+        if match and _is_heading(match["rest"]):
+            heads.append(index)
+        index += 1
+    return heads
+
+
+def _is_heading(rest: str) -> bool:
+    if not rest or START_LINE_RE.match(rest) or "->" in rest:
+        return True
+    return len(rest) <= MAX_HEADING_LENGTH and rest[-1] not in ".,;:" and not rest[0].islower()
+
+
 def _message_start(lines: Sequence[SourceLine], index: int) -> tuple[int, int] | None:
-    """For an entry's header line: (line index, column) where its message starts."""
+    """For an entry's header line: (line index, column) where its SIP message starts."""
     match = ENTRY_RE.match(lines[index].text)
     if not match:
         return None
@@ -717,15 +752,52 @@ def _read_entry(
     """The entry at `head`, the comments inside its message and those after it."""
     match = ENTRY_RE.match(lines[head].text)
     label, rest = f"F{match['number']}", match["rest"]
-    first, base = _message_start(lines, head)
+    number = lines[head].number
+    start = _message_start(lines, head)
+    if start is None or start[0] >= stop:
+        content = _skip_comments(lines, head + 1)
+        said = lines[content].text.strip() if content < stop else ""
+        reference = REFERENCE_RE.match(said)
+        target = f"F{reference['number']}" if reference else None
+        entry = Entry(label, number, rest, None, target)
+        return entry, [], _comments(lines, head + 1, stop)
+    first, base = start
     inline = first == head  # "F1    INVITE sip:... SIP/2.0": the message starts on this line
     message, inside, after = _read_message(
         lines, first + 1 if inline else first, stop, base, label, report
     )
     if inline:
         message.insert(0, rest)
-    entry = Entry(label, lines[head].number, "" if inline else rest, "\n".join(message) + "\n")
+    if not SINGLE_SPACED_START_RE.match(message[0]):
+        report.info(
+            lines[first].number,
+            f"{label}: the start line '{message[0]}' is not spaced as RFC 3261 §7.1 says "
+            f"(one space between its parts): kept as written",
+        )
+    entry = Entry(label, number, "" if inline else rest, "\n".join(message) + "\n")
     return entry, _comments(lines, head + 1, first) + inside, after
+
+
+def _resolve_references(listing: Listing, report: _Report) -> None:
+    """ "Same as Message F3": the entry's message is F3's (followed through other such)."""
+    for label, entry in list(listing.entries.items()):
+        if entry.refers_to is None:
+            continue
+        seen, target = {label}, listing.entries.get(entry.refers_to)
+        while target is not None and target.refers_to and target.label not in seen:
+            seen.add(target.label)
+            target = listing.entries.get(target.refers_to)
+        if target is None or target.message is None:
+            report.warn(
+                entry.line,
+                f"{label}: listed as the same as {entry.refers_to}, which lists no SIP "
+                f"message: kept as an event",
+            )
+            continue
+        report.info(
+            entry.line, f"{label}: listed as the same as {target.label}: its message is used"
+        )
+        listing.entries[label] = replace(entry, message=target.message)
 
 
 def _read_message(
@@ -737,7 +809,7 @@ def _read_message(
     message: list[str] = []
     inside: list[str] = []
     after: list[str] = []
-    joined: list[str] | None = None  # the parts of an <allOneLine> block
+    joined: list[SourceLine] | None = None  # the lines of an <allOneLine> block
     while index < stop:
         line = lines[index]
         stripped = line.text.strip()
@@ -746,16 +818,18 @@ def _read_message(
             after.append(_comment_text(lines, index, end))
             index = end
             continue
-        if stripped == ALL_ONE_LINE[0]:
+        if ALL_ONE_LINE_OPEN_RE.match(stripped) and joined is None:
             joined = []
-        elif stripped == ALL_ONE_LINE[1] and joined is not None:
-            message.append("".join(joined))
+        elif joined is not None and ALL_ONE_LINE_CLOSE_RE.match(stripped):
+            if stripped != ALL_ONE_LINE[1]:
+                report.info(line.number, f"{label}: '{stripped}' taken as {ALL_ONE_LINE[1]}")
+            message.append("".join(part.text.strip() for part in joined if part.text.strip()))
             joined = None
         elif joined is not None:
-            joined.append(stripped)
+            joined.append(line)
         elif stripped and _indent(line.text) < base:
             break
-        else:
+        elif joined is None:
             if after and stripped:  # the comments seen so far were inside the message
                 inside, after = inside + after, []
             text = line.text[base:]
@@ -767,6 +841,15 @@ def _read_message(
                 message.append("")
             message.append(text)
         index += 1
+    if joined is not None:  # never closed: the lines stay as they are written
+        report.warn(
+            joined[0].number if joined else lines[index - 1].number,
+            f"{label}: an {ALL_ONE_LINE[0]} block is not closed: its lines are kept as written",
+        )
+        for part in joined:
+            if part.text.strip() and _indent(part.text) < base:
+                break
+            message.append(part.text[base:])
     while message and not message[-1].strip():
         message.pop()
     return message, inside, after + _comments(lines, index, stop)
@@ -911,6 +994,15 @@ def _step(
     if drawn.kind == "event":
         return {"kind": "event", **ends, "text": {"en": drawn.text}}
     entry = listing.entries.get(drawn.label) if drawn.label else None
+    if entry is not None and entry.message is None:
+        if entry.refers_to is None:
+            report.info(
+                entry.line,
+                f"{drawn.label}: listed as '{entry.heading}', which is not a SIP message: "
+                f"kept as an event",
+            )
+        step = {"kind": "event", **ends, "text": {"en": drawn.text}}
+        return {"label": drawn.label, **step}
     if entry is None:
         why = "no F-label" if not drawn.label else "no entry in the listing"
         report.warn(
