@@ -819,11 +819,11 @@ def _read_message(
             index = end
             continue
         if ALL_ONE_LINE_OPEN_RE.match(stripped) and joined is None:
-            joined = []
+            joined = [line]
         elif joined is not None and ALL_ONE_LINE_CLOSE_RE.match(stripped):
             if stripped != ALL_ONE_LINE[1]:
                 report.info(line.number, f"{label}: '{stripped}' taken as {ALL_ONE_LINE[1]}")
-            message.append("".join(part.text.strip() for part in joined if part.text.strip()))
+            message.append("".join(part.text.strip() for part in joined[1:]))
             joined = None
         elif joined is not None:
             joined.append(line)
@@ -843,7 +843,7 @@ def _read_message(
         index += 1
     if joined is not None:  # never closed: the lines stay as they are written
         report.warn(
-            joined[0].number if joined else lines[index - 1].number,
+            joined[0].number,
             f"{label}: an {ALL_ONE_LINE[0]} block is not closed: its lines are kept as written",
         )
         for part in joined:

@@ -507,3 +507,119 @@ def test_text_after_a_form_feed_on_its_line_starts_the_next_page():
         ("two", False),
         ("", False),
     ]
+
+
+# --- Listings of every kind ---------------------------------------------------------------
+
+THREE_ARROWS = """\
+   Alice              Bob
+     |                 |
+     |    INVITE F1    |
+     |---------------->|
+     |      IAM F2     |
+     |---------------->|
+     |    INVITE F3    |
+     |---------------->|
+     |                 |
+"""
+
+
+def three_entries(second, third=None):
+    third = third or entry("F3", "INVITE", "Alice -> Bob")
+    return flow_section(THREE_ARROWS, entry("F1", "INVITE", "Alice -> Bob"), second, third)
+
+
+ISUP_ENTRY = "   F2 IAM Alice -> Bob\n\n   IAM\n   CdPN=972-555-2222,NPI=E.164\n\n"
+
+
+def test_an_entry_listing_no_sip_message_ends_the_message_before_it():
+    f1 = steps(three_entries(ISUP_ENTRY))["F1"]
+    assert "IAM" not in f1["message"]
+    assert f1["message"] == ("INVITE sip:someone@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_an_entry_listing_no_sip_message_is_an_event_and_said_so():
+    reading = read(three_entries(ISUP_ENTRY))
+    f2 = {s["label"]: s for s in reading.flows[0]["steps"]}["F2"]
+    assert (f2["kind"], f2["text"]) == ("event", {"en": "IAM F2"})
+    assert messages(reading.problems) == []
+    assert messages(reading.problems, INFO) == [
+        "F2: listed as 'IAM Alice -> Bob', which is not a SIP message: kept as an event"
+    ]
+
+
+def test_an_entry_heading_right_under_a_message_ends_it():
+    second = ISUP_ENTRY.replace("\n\n   IAM", "\n   IAM")
+    text = three_entries(second).replace("Content-Length: 0\n\n   F2", "Content-Length: 0\n   F2")
+    assert "IAM" not in steps(text)["F1"]["message"]
+
+
+def test_same_as_message_takes_that_messages_text():
+    same = "   F3 INVITE Alice -> Bob\n\n   Same as Message F1\n\n"
+    reading = read(three_entries(ISUP_ENTRY, same))
+    by_label = {s["label"]: s for s in reading.flows[0]["steps"]}
+    assert by_label["F3"]["kind"] == "message"
+    assert by_label["F3"]["message"] == by_label["F1"]["message"]
+    assert messages(reading.problems) == []
+    assert "F3: listed as the same as F1: its message is used" in messages(reading.problems, INFO)
+
+
+def test_resend_of_a_message_takes_that_messages_text():
+    resend = "   F3 INVITE Alice -> Bob\n\n   Resend of Message F1\n\n"
+    by_label = steps(three_entries(ISUP_ENTRY, resend))
+    assert by_label["F3"]["message"] == by_label["F1"]["message"]
+
+
+def test_same_as_an_entry_without_a_sip_message_is_an_event_and_said_so():
+    same = "   F3 INVITE Alice -> Bob\n\n   Same as Message F2\n\n"
+    reading = read(three_entries(ISUP_ENTRY, same))
+    f3 = {s["label"]: s for s in reading.flows[0]["steps"]}["F3"]
+    assert f3["kind"] == "event"
+    assert messages(reading.problems) == [
+        "F3: listed as the same as F2, which lists no SIP message: kept as an event"
+    ]
+
+
+def test_a_start_line_with_two_spaces_is_a_message_kept_as_written():
+    text = BASIC.replace("   SIP/2.0 200 OK", "   SIP/2.0  200 OK")
+    reading = read(text)
+    f2 = {s["label"]: s for s in reading.flows[0]["steps"]}["F2"]
+    assert f2["message"].startswith("SIP/2.0  200 OK\r\n")
+    assert messages(reading.problems) == []
+    assert any("'SIP/2.0  200 OK' is not spaced" in m for m in messages(reading.problems, INFO))
+
+
+ONE_LINE = (
+    "   F1 INVITE Alice -> Bob\n\n"
+    "   INVITE sip:bob@example.com SIP/2.0\n"
+    "   <allOneLine>\n"
+    "   Refer-To: <sip:carol@example.com?Replaces=\n"
+    "   12345%40example.com>\n"
+    "   {close}\n"
+    "   Content-Length: 0\n\n"
+)
+
+
+def one_line_flow(close):
+    return (
+        BASIC.split("   F1 INVITE")[0]
+        + ONE_LINE.format(close=close)
+        + entry("F2", "200 OK", "Bob -> Alice")
+    )
+
+
+def test_an_all_one_line_block_closed_loosely_is_joined_and_said_so():
+    reading = read(one_line_flow("</allOneLine >"))
+    f1 = reading.flows[0]["steps"][0]["message"]
+    assert "\r\nRefer-To: <sip:carol@example.com?Replaces=12345%40example.com>\r\n" in f1
+    assert messages(reading.problems, INFO) == ["F1: '</allOneLine >' taken as </allOneLine>"]
+
+
+def test_an_all_one_line_block_never_closed_keeps_its_lines_and_is_reported():
+    reading = read(one_line_flow("</allOneLne>"))
+    f1 = reading.flows[0]["steps"][0]["message"]
+    assert "\r\n<allOneLine>\r\nRefer-To: <sip:carol@example.com?Replaces=\r\n" in f1
+    assert f1.endswith("12345%40example.com>\r\n</allOneLne>\r\nContent-Length: 0\r\n\r\n")
+    assert messages(reading.problems) == [
+        "F1: an <allOneLine> block is not closed: its lines are kept as written"
+    ]
