@@ -69,8 +69,16 @@ DOT_LEADERS_RE = re.compile(r"\.\s?\.\s?\.")
 MESSAGE_DETAILS_RE = re.compile(r"^\s*Message Details\s*$", re.IGNORECASE)
 
 PURE_LIFELINES_RE = re.compile(r"^[ |]*\|[ |]*\|[ |]*$")
-ARROW_PIECE_RE = re.compile(r"<?(?:-{2,}|={2,})>?")
+ARROW_PIECE_RE = re.compile(r"<?(?:-{2,}|={2,}|\.{4,})>?")
+MEDIA_STROKES = "=."
 F_LABEL_RE = re.compile(r"(?<![A-Za-z0-9])F(\d+)(?![A-Za-z0-9])")
+# "(7)": the other way call-flow RFCs number their arrows; read as F7.
+NUMBER_LABEL_RE = re.compile(r"(?<![\w(])\((\d+)\)(?![\w)])")
+SIP_WORD_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?:[1-6]\d\d|[1-6]xx|INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|"
+    r"SUBSCRIBE|NOTIFY|PUBLISH|INFO|REFER|MESSAGE|UPDATE)(?![A-Za-z0-9])"
+)
+FIGURE_RE = re.compile(r"^\s*Figure\s+(\d+)\s*[:.]?\s*(.*?)\s*$")
 NO_MEDIA_RE = re.compile(r"^\W*no\b.*\b(?:rtp|media)\b", re.IGNORECASE)
 
 ENTRY_RE = re.compile(r"^\s*F(?P<number>\d+)\b[ \t]*(?P<rest>.*?)\s*$")
@@ -109,6 +117,7 @@ class Comment(NamedTuple):
     section: str
     label: str
     text: str
+    flow: str = ""  # the slug of the flow read (a section may hold several figures)
 
 
 class Caption(NamedTuple):
@@ -117,6 +126,7 @@ class Caption(NamedTuple):
     section: str
     label: str
     text: str
+    flow: str = ""
 
 
 @dataclass
@@ -422,6 +432,11 @@ def _arrows(
     return arrows
 
 
+def _labels_in(text: str) -> list[str]:
+    """The F-labels a caption holds, "(7)" read as F7."""
+    return [f"F{n}" for n in F_LABEL_RE.findall(text) + NUMBER_LABEL_RE.findall(text)]
+
+
 def _chunks(row: int, text: str) -> list[Chunk]:
     """Words between lifelines; a wide gap separates two notes."""
     chunks = []
@@ -463,7 +478,7 @@ def _lane_names(
             chunk.row < first_arrow
             and lane is not None
             and chunk.row < started[lane]
-            and not F_LABEL_RE.search(chunk.text)
+            and not _labels_in(chunk.text)
         ):
             parts[lane].append(chunk.text)
         else:
@@ -528,9 +543,9 @@ def _drawn_steps(
     report: _Report,
 ) -> list[DrawnStep]:
     signals = [a for a in arrows if a.stroke == "-"]
-    legs = [a for a in arrows if a.stroke == "="]
-    labels = [c for c in chunks if F_LABEL_RE.search(c.text)]
-    notes = [c for c in chunks if not F_LABEL_RE.search(c.text)]
+    legs = [a for a in arrows if a.stroke in MEDIA_STROKES]
+    labels = [c for c in chunks if _labels_in(c.text)]
+    notes = [c for c in chunks if not _labels_in(c.text)]
     labelled = _pair(labels, signals, ("above", "beside", "below"))
     leg_texts = _pair(notes, legs, ("above", "beside"))
     captions = _pair(
@@ -581,7 +596,7 @@ def _arrow_step(
     arrow: Arrow, chunk: Chunk | None, rows: Sequence[SourceLine], report: _Report
 ) -> DrawnStep | None:
     line = rows[arrow.row].number
-    if arrow.stroke == "=":
+    if arrow.stroke in MEDIA_STROKES:
         if chunk is None:
             report.warn(line, "media leg without text: taken as 'RTP'")
         if not arrow.heads:
@@ -592,10 +607,10 @@ def _arrow_step(
     if chunk is None:
         report.warn(line, "arrow without label: not read")
         return None
-    found = F_LABEL_RE.findall(chunk.text)
+    found = _labels_in(chunk.text)
     if len(found) > 1:
-        report.warn(line, f"label '{chunk.text}' holds more than one F-label: took F{found[0]}")
-    label = f"F{found[0]}" if found else None
+        report.warn(line, f"label '{chunk.text}' holds more than one F-label: took {found[0]}")
+    label = found[0] if found else None
     return DrawnStep("message", arrow.row, arrow.start, line, chunk.text, label, arrow.ends)
 
 
@@ -904,45 +919,124 @@ def _listed_sender(words: list[str], lanes: list[str]) -> str:
 
 
 def _read_section(section: Section, reading: RfcReading, requested: bool) -> None:
+    """Each call-flow figure of the section becomes a flow, with the listing that follows it
+    (up to the next figure)."""
     report = _Report(reading.problems, section.number)
     body = section.body
-    details = next((i for i, line in enumerate(body) if MESSAGE_DETAILS_RE.match(line.text)), None)
-    spans = [s for s in find_diagrams(body) if details is None or s[1] <= details]
-    if not spans:
-        if requested:
-            report.warn(section.line, "this section has no ladder diagram")
-        return
-    start, stop = spans[0]
-    # Figures of other kinds (state machines, topologies) also hold `|` and arrows: what the
-    # diagram says is only worth reporting once it is known to be a call flow.
-    drawing = _Report([], section.number)
-    diagram = read_diagram(body, start, stop, drawing)
-    if diagram is None or not any(step.label for step in diagram.steps):
-        report.info(body[start].number, "no arrow carries an F-label: not read as a call flow")
-        if requested:
-            reading.problems += drawing.problems
-        return
-    reading.problems += drawing.problems
-    for later, _ in spans[1:]:
-        report.warn(body[later].number, "a further diagram in this section was not read")
-    listing = read_listing(body[details + 1 if details is not None else stop :], report)
-    flow = _flow_document(section, reading.document, diagram, listing, report)
+    figures: list[tuple[int, int, Diagram, _Report]] = []
+    for start, stop in find_diagrams(body):
+        # Figures of other kinds (state machines, topologies) also hold `|` and arrows: what
+        # the diagram says is only worth reporting once it is known to be a call flow.
+        drawing = _Report([], section.number)
+        diagram = read_diagram(body, start, stop, drawing)
+        if diagram is None or not _is_call_flow(diagram):
+            report.info(
+                body[start].number, "no arrow carries a SIP message: not read as a call flow"
+            )
+            if requested:
+                reading.problems += drawing.problems
+            continue
+        figures.append((start, stop, diagram, drawing))
+    if not figures and requested:
+        report.warn(section.line, "this section has no ladder diagram")
+    for k, (_, stop, diagram, drawing) in enumerate(figures):
+        reading.problems += drawing.problems
+        end = figures[k + 1][0] if k + 1 < len(figures) else len(body)
+        after = body[stop:end]
+        details = next(
+            (i for i, line in enumerate(after) if MESSAGE_DETAILS_RE.match(line.text)), None
+        )
+        listing = read_listing(after[details + 1 if details is not None else 0 :], report)
+        figure = _figure(after, k + 1 if len(figures) > 1 else None)
+        _read_figure(section, figure, diagram, listing, reading, report)
+
+
+def _is_call_flow(diagram: Diagram) -> bool:
+    """A ladder whose arrows are labelled, or name SIP requests and responses."""
+    messages = [s for s in diagram.steps if s.kind == "message"]
+    if any(s.label for s in messages):
+        return True
+    return sum(bool(SIP_WORD_RE.search(s.text)) for s in messages) >= 2
+
+
+class _Figure(NamedTuple):
+    number: int | None  # of several figures in one section, which one (1, 2, ...)
+    caption: str  # "Figure 2: Example of Offer/Answer", or ""
+
+
+def _figure(after: Sequence[SourceLine], number: int | None) -> _Figure:
+    """The figure's caption, if one stands in the lines right under it."""
+    for line in after[:4]:
+        match = FIGURE_RE.match(line.text)
+        if match:
+            return _Figure(number, line.text.strip())
+        if line.text.strip():
+            break
+    return _Figure(number, "")
+
+
+def _read_figure(
+    section: Section,
+    figure: _Figure,
+    diagram: Diagram,
+    listing: Listing,
+    reading: RfcReading,
+    report: _Report,
+) -> None:
+    summary = _generated_labels(diagram, report)
+    flow = _flow_document(section, figure, reading.document, diagram, listing, report)
+    if summary:
+        flow["summary"] = {"en": summary}
     try:
         reading.flows.append(validate_document(flow, name=f"§{section.number}"))
     except FlowDocumentError as error:
         report.warn(section.line, f"the flow read is not a valid flow document: {error}")
         return
     labels = {s["label"] for s in flow["steps"] if s["kind"] == "message"}
+    slug = flow["slug"]
     reading.captions += [
-        Caption(section.number, s.label, _caption(s.text))
+        Caption(section.number, s.label, _caption(s.text), slug)
         for s in diagram.steps
         if s.label in labels
     ]
-    reading.comments += [Comment(section.number, label, text) for label, text in listing.comments]
+    reading.comments += [
+        Comment(section.number, label, text, slug) for label, text in listing.comments
+    ]
+
+
+def _generated_labels(diagram: Diagram, report: _Report) -> str:
+    """Label the arrows of a diagram that numbers them "(1)" or not at all; what the flow's
+    summary says of that ("" when the diagram has F-labels)."""
+    messages = [s for s in diagram.steps if s.kind == "message"]
+    first = next((s for s in messages), None)
+    if first is None or any(F_LABEL_RE.search(s.text) for s in messages):
+        return ""
+    if any(s.label for s in messages):
+        report.info(first.line, "the arrows are numbered (1), (2), ...: read as F1, F2, ...")
+        return "The diagram numbers its arrows (1), (2), ...; they are labelled F1, F2, ... here."
+    taken = 0
+    for index, step in enumerate(diagram.steps):
+        if step.kind == "message":
+            taken += 1
+            diagram.steps[index] = replace(step, label=f"F{taken}")
+    report.info(
+        first.line,
+        f"the arrows carry no labels: labelled F1 to F{taken} in the diagram's order "
+        f"(generated labels)",
+    )
+    return (
+        f"The diagram does not number its arrows; the labels F1 to F{taken} were generated "
+        f"in the diagram's order."
+    )
 
 
 def _flow_document(
-    section: Section, document: str | None, diagram: Diagram, listing: Listing, report: _Report
+    section: Section,
+    figure: _Figure,
+    document: str | None,
+    diagram: Diagram,
+    listing: Listing,
+    report: _Report,
 ) -> dict[str, Any]:
     keys = _participant_keys(diagram.lanes)
     participants = [
@@ -951,6 +1045,13 @@ def _flow_document(
     ]
     steps, drawn_labels = [], set()
     previous: DrawnStep | None = None
+    unlisted = [s for s in diagram.steps if s.kind == "message"] if not listing.entries else []
+    if unlisted:
+        report.warn(
+            unlisted[0].line,
+            f"no listing gives the messages of this diagram: its {len(unlisted)} arrows are "
+            f"kept as events",
+        )
     for drawn in diagram.steps:
         if drawn.label and drawn.label in drawn_labels:
             report.warn(drawn.line, f"{drawn.label}: drawn twice; the second one is an event")
@@ -961,16 +1062,19 @@ def _flow_document(
             drawn_labels.add(drawn.label)
             _check_order(previous, drawn, report)
             previous = drawn
-        steps.append(_step(drawn, keys, diagram.lanes, listing, report))
+        steps.append(_step(drawn, keys, diagram.lanes, listing, report, quiet=bool(unlisted)))
     for label, entry in listing.entries.items():
         if label not in drawn_labels:
             report.warn(entry.line, f"{label}: listed, but no arrow in the diagram carries it")
     source = {"section": section.number}
     if document:
         source["document"] = document
+    title = section.title
+    if figure.number is not None:
+        title += f" ({figure.caption or f'figure {figure.number}'})"
     return {
-        "slug": _slug(document, section),
-        "title": {"en": section.title},
+        "slug": _slug(document, section, figure.number),
+        "title": {"en": title},
         "source": source,
         "participants": participants,
         "steps": steps,
@@ -986,8 +1090,15 @@ def _check_order(previous: DrawnStep | None, drawn: DrawnStep, report: _Report) 
 
 
 def _step(
-    drawn: DrawnStep, keys: list[str], lanes: list[str], listing: Listing, report: _Report
+    drawn: DrawnStep,
+    keys: list[str],
+    lanes: list[str],
+    listing: Listing,
+    report: _Report,
+    quiet: bool = False,
 ) -> dict[str, Any]:
+    """The document's step; `quiet` when the missing listing was reported for the whole
+    diagram."""
     ends = {"from": keys[drawn.ends[0]], "to": keys[drawn.ends[1]]} if drawn.ends else {}
     if drawn.kind == "media":
         return {"kind": "media", **ends, "media": drawn.media, "text": {"en": drawn.text}}
@@ -1005,9 +1116,11 @@ def _step(
         return {"label": drawn.label, **step}
     if entry is None:
         why = "no F-label" if not drawn.label else "no entry in the listing"
-        report.warn(
-            drawn.line, f"{drawn.label or 'arrow'}: '{drawn.text}' has {why}: kept as an event"
-        )
+        if not quiet:
+            report.warn(
+                drawn.line,
+                f"{drawn.label or 'arrow'}: '{drawn.text}' has {why}: kept as an event",
+            )
         step = {"kind": "event", **ends, "text": {"en": drawn.text}}
         return {"label": drawn.label, **step} if drawn.label else step
     _check_direction(drawn, entry, lanes, report)
@@ -1040,7 +1153,7 @@ def _check_direction(drawn: DrawnStep, entry: Entry, lanes: list[str], report: _
 
 
 def _caption(text: str) -> str:
-    return " ".join(F_LABEL_RE.sub(" ", text).split())
+    return " ".join(NUMBER_LABEL_RE.sub(" ", F_LABEL_RE.sub(" ", text)).split())
 
 
 def _participant_keys(names: list[str]) -> list[str]:
@@ -1063,7 +1176,9 @@ def _role(name: str) -> str:
     return "ua"
 
 
-def _slug(document: str | None, section: Section) -> str:
+def _slug(document: str | None, section: Section, figure: int | None = None) -> str:
+    if figure is not None and figure > 1:
+        return _slugify(f"{_slug(document, section)} {figure}", 64)
     if document == "RFC 5359":
         slot = next((s for s in FLOW_SLOTS if s.section == section.number), None)
         if slot:

@@ -56,13 +56,20 @@ def _rfc_flows(path: str, wanted: list[str]) -> list[Linted]:
     except UnicodeDecodeError:
         raise CommandError(f"Cannot read {path}: it is not UTF-8 text.") from None
     reading = read_call_flows(text)
-    flows = {d["source"]["section"]: d for d in reading.flows}
-    slugs = {d["slug"]: section for section, d in flows.items()}
+    flows = {_rfc_flow_name(reading, d): d for d in reading.flows}
+    slugs = {d["slug"]: name for name, d in flows.items()}
     missing = [w for w in wanted if w not in flows and w not in slugs]
     if missing:
         raise CommandError(f"{path} has no call flow {missing[0]!r} (sections or slugs).")
-    sections = [slugs.get(w, w) for w in wanted] or list(flows)
-    return [(section, _lint_as_written(reading, flows[section])) for section in sections]
+    names = [slugs.get(w, w) for w in wanted] or list(flows)
+    return [(name, _lint_as_written(reading, flows[name])) for name in names]
+
+
+def _rfc_flow_name(reading: RfcReading, document: dict[str, Any]) -> str:
+    """The section ("2.16"), or the slug where a section holds several figures."""
+    section = document["source"]["section"]
+    figures = sum(d["source"]["section"] == section for d in reading.flows)
+    return section if figures == 1 else document["slug"]
 
 
 def _lint(document: dict[str, Any], **options: Any) -> list[Finding]:
@@ -71,8 +78,7 @@ def _lint(document: dict[str, Any], **options: Any) -> list[Finding]:
 
 def _lint_as_written(reading: RfcReading, document: dict[str, Any]) -> list[Finding]:
     """The checker's findings, with what the diagram captions say of each arrow."""
-    section = document["source"]["section"]
-    captions = {c.label: c.text for c in reading.captions if c.section == section}
+    captions = {c.label: c.text for c in reading.captions if c.flow == document["slug"]}
     return _lint(document, captions=captions)
 
 
