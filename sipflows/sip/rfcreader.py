@@ -547,7 +547,10 @@ def _drawn_steps(
     labels = [c for c in chunks if _labels_in(c.text)]
     notes = [c for c in chunks if not _labels_in(c.text)]
     labelled = _pair(labels, signals, ("above", "beside", "below"))
-    leg_texts = _pair(notes, legs, ("above", "beside"))
+    # A numbered media leg ("(7) RTP") has its number in its text.
+    unpaired = [c for c in labels if c not in labelled.values()]
+    leg_texts = _pair(notes + unpaired, legs, ("above", "beside"))
+    labels = [c for c in labels if c not in leg_texts.values()]
     captions = _pair(
         [c for c in notes if c not in leg_texts.values()],
         [a for a in signals if a not in labelled],
@@ -599,10 +602,10 @@ def _arrow_step(
     if arrow.stroke in MEDIA_STROKES:
         if chunk is None:
             report.warn(line, "media leg without text: taken as 'RTP'")
-        if not arrow.heads:
+        if not arrow.heads and arrow.stroke == "=":  # a dotted leg has none
             report.warn(line, "media leg without heads: taken as two-way")
         media = "one-way" if len(arrow.heads) == 1 else "two-way"
-        text = chunk.text if chunk else "RTP"
+        text = _caption(chunk.text) if chunk else "RTP"
         return DrawnStep("media", arrow.row, arrow.start, line, text, ends=arrow.ends, media=media)
     if chunk is None:
         report.warn(line, "arrow without label: not read")

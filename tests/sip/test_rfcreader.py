@@ -625,3 +625,69 @@ def test_an_all_one_line_block_never_closed_keeps_its_lines_and_is_reported():
     assert messages(reading.problems) == [
         "F1: an <allOneLine> block is not closed: its lines are kept as written"
     ]
+
+
+# --- Diagrams of every kind -----------------------------------------------------------------
+
+NUMBERED = """\
+4.1.  Flow I
+
+             A              Controller
+             |(1) INVITE no SDP  |
+             |<------------------|
+             |(2) 200 offer1     |
+             |------------------>|
+             |(3) RTP            |
+             |...................|
+
+                                Figure 1
+"""
+
+
+def test_arrows_numbered_in_parentheses_are_read_with_f_labels():
+    flow = only_flow(NUMBERED)
+    assert [(s["label"], s["kind"], s["from"]) for s in flow["steps"]] == [
+        ("F1", "event", "controller"),
+        ("F2", "event", "a"),
+        ("M1", "media", "a"),
+    ]
+    assert "numbers its arrows (1), (2)" in flow["summary"]["en"]
+
+
+def test_a_diagram_without_listing_is_reported_once_for_all_its_arrows():
+    reading = read(NUMBERED)
+    assert messages(reading.problems) == [
+        "no listing gives the messages of this diagram: its 2 arrows are kept as events"
+    ]
+    assert "the arrows are numbered (1), (2), ...: read as F1, F2, ..." in messages(
+        reading.problems, INFO
+    )
+
+
+def test_a_dotted_line_between_lifelines_is_a_media_leg_with_its_text():
+    media = only_flow(NUMBERED)["steps"][2]
+    assert (media["kind"], media["media"], media["text"]) == ("media", "two-way", {"en": "RTP"})
+
+
+def test_unnumbered_arrows_get_generated_labels_that_the_flow_says_are_generated():
+    text = NUMBERED.replace("(1) ", "").replace("(2) ", "").replace("(3) ", "")
+    flow = only_flow(text)
+    assert [s["label"] for s in flow["steps"] if s["kind"] == "event"] == ["F1", "F2"]
+    assert "labels F1 to F2 were generated" in flow["summary"]["en"]
+    assert "the arrows carry no labels: labelled F1 to F2 in the diagram's order " in (
+        " ".join(messages(read(text).problems, INFO))
+    )
+
+
+def test_each_figure_of_a_section_becomes_a_flow_with_its_own_listing():
+    second = BASIC.split("\n", 1)[1].replace("z9hG4bK74bf9", "z9hG4bKsecond")
+    text = BASIC + "\n   Figure 1: First call\n\n" + second + "\n"
+    text = text.replace(
+        "   |                 |\n\n   Message", "   |                 |\n\n   Message", 1
+    )
+    reading = read(text)
+    assert [f["slug"] for f in reading.flows] == ["3-1-basic-call", "3-1-basic-call-2"]
+    first, again = ({s["label"]: s for s in f["steps"]} for f in reading.flows)
+    assert "z9hG4bK74bf9" in first["F1"]["message"]
+    assert "z9hG4bKsecond" in again["F1"]["message"]
+    assert messages(reading.problems) == []
