@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .message import SipMessage, parse_message, parse_name_addr
+from .message import SipMessage, Via, parse_message, parse_name_addr
 
 # Requests and responses to them whose Contact sets the remote target (RFC 3261 §12,
 # RFC 3311, RFC 6665 §4.1.2, RFC 3515).
@@ -193,13 +193,14 @@ class FlowAnalysis:
         return owners
 
     def _count_hosts(self) -> None:
-        """Whose host a name is: the top Via of the requests one sends and the Contact of the
-        messages one writes; with the first step that shows it."""
+        """Whose address (host and port) a name is: the top Via of the requests one sends and
+        the Contact of the messages one writes; with the first step that shows it."""
         self.host_votes: dict[str, Counter] = defaultdict(Counter)
         self.host_seen: dict[tuple[str, str], str] = {}
         for msg in self.messages:
-            claims = [(host_of(msg.vias[0][0]), msg.sender)] if msg.is_request and msg.vias else []
-            claims += [(host_of(msg.contact), msg.author)] if msg.contact else []
+            top = msg.sip.vias[0] if msg.sip.vias else None
+            claims = [(via_address(top), msg.sender)] if msg.is_request and top else []
+            claims += [(address_of(msg.contact), msg.author)] if msg.contact else []
             for host, who in claims:
                 self.host_votes[host][who] += 1
                 self.host_seen.setdefault((host, who), msg.label)
@@ -322,6 +323,26 @@ def sets_up_dialog(msg: FlowMessage, messages: list[FlowMessage]) -> bool:
         for m in messages
         if m.is_request
     )
+
+
+def via_address(via: Via) -> str:
+    """host:port of a Via, its transport deciding the default port."""
+    return address_of(via.sent_by, secure=via.transport.upper() == "TLS")
+
+
+def address_of(sent_by_or_uri: str, secure: bool = False) -> str:
+    """host:port of a sent-by or a SIP URI, the port made explicit (5060, or 5061 for TLS
+    and sips:, RFC 3261 §19.1.2, §18.2.2): one host may hold several participants."""
+    address = sent_by_or_uri.rpartition("@")[2] if "@" in sent_by_or_uri else sent_by_or_uri
+    secure = secure or sent_by_or_uri.lower().startswith("sips:")
+    address = address.partition(":")[2] if address.startswith(("sip:", "sips:")) else address
+    hostport = re.split(r"[;?>]", address, maxsplit=1)[0].lower()
+    if hostport.startswith("["):  # an IPv6 reference: [2001:db8::1]:5060
+        host, _, port = hostport.partition("]")
+        host, port = host + "]", port.lstrip(":")
+    else:
+        host, _, port = hostport.partition(":")
+    return f"{host}:{port or (5061 if secure else 5060)}"
 
 
 def host_of(sent_by_or_uri: str) -> str:

@@ -108,6 +108,7 @@ from .analysis import (
     body_text,
     host_of,
     sets_up_dialog,
+    via_address,
 )
 from .message import (
     SdpLine,
@@ -117,7 +118,7 @@ from .message import (
     split_top_level,
 )
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
 
 RULES = (
     "message-parse",
@@ -174,9 +175,58 @@ _CAST_ANY_CASE = re.compile(_CAST_NAME.pattern, re.IGNORECASE)
 class Finding:
     step: str | None
     rule: str
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "info"
     message: str
     acknowledged: bool = False
+    rfc: str = ""  # the section the finding rests on, e.g. "RFC 3261 §17.1.3"
+    hops: tuple[str, ...] = ()  # later steps that carry the same defect on (proxy relays)
+
+    def __post_init__(self) -> None:
+        if not self.rfc:  # every finding rests on a section: the one it cites, or its rule's
+            object.__setattr__(self, "rfc", _rfc_of(self.rule, self.message))
+
+
+# The section each rule rests on, where a finding does not name a more precise one.
+RULE_RFC = {
+    "message-parse": "RFC 3261 §7",
+    "response-matches-request": "RFC 3261 §8.2.6.2",
+    "response-path": "RFC 3261 §18.2.2",
+    "ack": "RFC 3261 §17.1.1.3",
+    "cancel": "RFC 3261 §9.1",
+    "branch-unique": "RFC 3261 §8.1.1.7",
+    "dialog-tags": "RFC 3261 §12.2.1.1",
+    "cseq-order": "RFC 3261 §12.2.1.1",
+    "remote-target": "RFC 3261 §12.2.1.1",
+    "max-forwards": "RFC 3261 §8.1.1.6",
+    "via-sent-by": "RFC 3261 §18.1.1",
+    "via-received": "RFC 3261 §18.2.1",
+    "required-headers": "RFC 3261 §8.1.1",
+    "proxy-relay": "RFC 3261 §16.6",
+    "credentials": "RFC 3261 §22",
+    "uri-scheme": "RFC 3261 §25.1",
+    "feature-tags": "RFC 3840 §9",
+    "replaces-tags": "RFC 3891 §3",
+    "join-tags": "RFC 3911 §4",
+    "sdp": "RFC 4566 §5",
+    "sdp-origin": "RFC 3264 §8",
+    "dialog-info-version": "RFC 4235 §4.1",
+    "participants-named": "RFC 3261 §6",
+    "label-start-line": "RFC 3261 §7.1",
+}
+_CITED = re.compile(r"\((?:[^()]*?\b)?(RFC \d+ )?§(\d+(?:\.\d+)*)")
+
+# What an RFC writes where it leaves a value out on purpose: "...", "[omitted]",
+# "(SDP not shown)". Such a value is not read: it is neither right nor wrong.
+_PLACEHOLDER = re.compile(
+    r"\.{3}|\u2026|[\[(<]\s*(?:\.{3}|\u2026)\s*[\])>]|"
+    r"[\[(<]?\s*(?:[\w/+-]+\s+){0,3}(?:omitted|not\s+shown|elided|removed|left\s+out)"
+    r"(?:\s+[\w/+-]+){0,3}\s*[\])>]?",
+    re.IGNORECASE,
+)
+_QUOTED_VALUE = re.compile(r"'([^']*)'")
+_LINE_NUMBER = re.compile(r"\bline \d+")
+# Rules that read a message's body.
+BODY_RULES = frozenset({"sdp", "sdp-origin", "dialog-info-version"})
 
 
 def lint_flow(
@@ -192,6 +242,7 @@ def lint_flow(
     """
     flow = FlowAnalysis(document, captions or {})
     findings = [finding for check in CHECKS.values() for finding in check(flow)]
+    findings = _carried_once(flow, _without_placeholders(flow, findings))
     acknowledged = _acknowledged(document)
     flow_wide = {rule for _, rule in acknowledged}
     marked = [
@@ -203,6 +254,106 @@ def lint_flow(
     order = {label: i for i, label in enumerate(flow.labels)}
     marked.sort(key=lambda f: (order.get(f.step, len(order)), RULES.index(f.rule)))
     return [f for f in marked if include_acknowledged or not f.acknowledged]
+
+
+def _rfc_of(rule: str, message: str) -> str:
+    """The first section the message cites ("RFC 3264 §8", or "§17.1.3" of RFC 3261), else
+    the rule's."""
+    cited = _CITED.search(message)
+    if cited is None:
+        return RULE_RFC.get(rule, "RFC 3261")
+    return f"{(cited[1] or 'RFC 3261 ').strip()} §{cited[2]}"
+
+
+def is_placeholder(value: str) -> bool:
+    return _PLACEHOLDER.fullmatch(value.strip()) is not None
+
+
+def _left_out(msg: FlowMessage) -> list[str]:
+    """What a message leaves out with a placeholder: header names, and "body"."""
+    names = [h.name for h in msg.sip.headers if is_placeholder(h.value)]
+    if msg.sip.body is not None and is_placeholder(msg.sip.body.text):
+        names.append("body")
+    return list(dict.fromkeys(names))
+
+
+def _without_placeholders(flow: FlowAnalysis, findings: list[Finding]) -> list[Finding]:
+    """Findings that do not read a placeholder as a value, and one info per message that
+    has placeholders, saying what is left out."""
+    left_out = {m.label: _left_out(m) for m in flow.all_messages}
+    left_out = {label: names for label, names in left_out.items() if names}
+    if not left_out:
+        return findings
+    kept = []
+    for finding in findings:
+        names = left_out.get(finding.step or "", [])
+        about_body = "body" in names and (
+            finding.rule in BODY_RULES or re.search(r"\b(?:body|SDP|Content-)", finding.message)
+        )
+        quoted = any(
+            f"'{name}'" in finding.message or f" {name} " in finding.message
+            for name in names
+            if name != "body"
+        )
+        if not (about_body or quoted or _quotes_placeholder(finding.message)):
+            kept.append(finding)
+    for msg in flow.all_messages:
+        if msg.label in left_out:
+            parts = ", ".join("the body" if n == "body" else n for n in left_out[msg.label])
+            kept.append(
+                Finding(
+                    msg.label,
+                    "message-parse",
+                    INFO,
+                    f"{msg.label} leaves out {parts} (an editorial placeholder such as '...'): "
+                    f"not checked.",
+                    rfc="RFC 3261 §7",
+                )
+            )
+    return kept
+
+
+def _quotes_placeholder(message: str) -> bool:
+    """Whether a finding's sentence gives a placeholder as a value: quoted ('...') or as a
+    word of its own."""
+    quoted = (m[1] for m in _QUOTED_VALUE.finditer(message))
+    return any(is_placeholder(v) for v in quoted) or any(
+        is_placeholder(word.strip(",.;:()")) for word in message.split() if "..." in word
+    )
+
+
+def _carried_once(flow: FlowAnalysis, findings: list[Finding]) -> list[Finding]:
+    """A defect a proxy relays unchanged is reported once, where it arises, with the steps
+    that carry it on: the same rule saying the same, but for the labels, on a relay of it."""
+    by_label = {m.label: m for m in flow.messages}
+    labels = sorted({m.label for m in flow.all_messages}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(label) for label in labels)) if labels else None
+
+    def said(finding: Finding) -> str:
+        """The sentence without labels and line numbers, which differ from hop to hop."""
+        text = _LINE_NUMBER.sub("line #", finding.message)
+        return pattern.sub("#", text) if pattern else text
+
+    roots: dict[tuple[str, str, int], int] = {}  # (rule, what it says, origin) -> index
+    kept: list[Finding] = []
+    for finding in findings:
+        msg = by_label.get(finding.step or "")
+        if msg is None or finding.severity == INFO:
+            kept.append(finding)
+            continue
+        key = (finding.rule, said(finding), msg.origin.position)
+        root = roots.get(key)
+        if root is not None and msg.received is not None:
+            kept[root] = replace(kept[root], hops=(*kept[root].hops, msg.label))
+            continue
+        roots.setdefault(key, len(kept))
+        kept.append(finding)
+    return [
+        replace(f, message=f"{f.message} The same is carried on in {', '.join(f.hops)}.")
+        if f.hops
+        else f
+        for f in kept
+    ]
 
 
 def _acknowledged(document: dict[str, Any]) -> set[tuple[str | None, str]]:
@@ -787,9 +938,9 @@ def check_max_forwards(flow: FlowAnalysis) -> Iterator[Finding]:
 
 def check_via_sent_by(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
-        if not request.vias:
+        if not request.sip.vias:
             continue
-        host = host_of(request.vias[0][0])
+        host = via_address(request.sip.vias[0])
         votes = flow.host_votes[host]
         owner, count = max(votes.items(), key=lambda item: item[1])
         if votes[request.sender] < count:

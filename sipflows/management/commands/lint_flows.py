@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         for row in rows:
             step = row["step"] or "-"
             self.stdout.write(
-                f"{row['flow']} {step} {row['severity']} {row['rule']}: {row['message']}"
+                f"{row['flow']} {step} {row['severity']} {row['rule']}: {row['message']} "
+                f"[{row['rfc']}]"
             )
         self.stdout.write(_summary(linted, rows))
 
@@ -89,16 +91,18 @@ def _row(flow: str, finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "severity": finding.severity,
         "message": finding.message,
+        "rfc": finding.rfc,
     }
 
 
 def _summary(linted: list[Linted], rows: list[dict[str, Any]]) -> str:
-    errors = sum(row["severity"] == "error" for row in rows)
+    count = Counter(row["severity"] for row in rows)
     with_findings = len({row["flow"] for row in rows})
     acknowledged = sum(f.acknowledged for _, findings in linted for f in findings)
     summary = (
-        f"{len(rows)} finding(s), {errors} error(s) and {len(rows) - errors} warning(s), "
-        f"in {with_findings} of {len(linted)} flow(s)"
+        f"{len(rows)} finding(s), {count['error']} error(s) and {count['warning']} warning(s)"
+        + (f" and {count['info']} info(s)" if count["info"] else "")
+        + f", in {with_findings} of {len(linted)} flow(s)"
     )
     return summary + (
         f"; {acknowledged} acknowledged by notes, not listed." if acknowledged else "."
