@@ -343,7 +343,7 @@ def _carried_once(flow: FlowAnalysis, findings: list[Finding]) -> list[Finding]:
             continue
         key = (finding.rule, said(finding), msg.origin.position)
         root = roots.get(key)
-        if root is not None and msg.received is not None:
+        if root is not None and msg.received is not None and kept[root].step != msg.label:
             kept[root] = replace(kept[root], hops=(*kept[root].hops, msg.label))
             continue
         roots.setdefault(key, len(kept))
@@ -661,11 +661,28 @@ def _cancel_timing_problems(flow: FlowAnalysis, cancel: FlowMessage, invite: Flo
 # --- transactions and dialogs --------------------------------------------------------------
 
 
+def _retransmission_of(flow: FlowAnalysis, request: FlowMessage) -> FlowMessage | None:
+    """The earlier request this one retransmits: the same sender sending the same method,
+    CSeq and Vias again (RFC 3261 §17.1.1.2)."""
+    for other in reversed(flow.in_call(request.call_id, before=request)):
+        if (
+            other.is_request
+            and other.sender == request.sender
+            and other.sip.method == request.sip.method
+            and other.cseq == request.cseq
+            and other.vias == request.vias
+        ):
+            return other
+    return None
+
+
 def check_branch_unique(flow: FlowAnalysis) -> Iterator[Finding]:
     used: dict[tuple[str, str | None], FlowMessage] = {}
     for request in flow.requests():
         if not request.vias or request.sip.method == "CANCEL" or flow.is_non_2xx_ack(request):
             continue  # these reuse the INVITE's branch on purpose (cancel/ack check them)
+        if _retransmission_of(flow, request) is not None:
+            continue  # a retransmission is the same request, branch and all
         key = (request.sender, request.vias[0][1])
         earlier = used.setdefault(key, request)
         if earlier is request or _is_own_invite(flow, request, earlier):
@@ -803,7 +820,7 @@ def check_cseq_order(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
         if request.origin is not request or request.sip.method in ("ACK", "CANCEL"):
             continue
-        if request.number is None:
+        if request.number is None or _retransmission_of(flow, request) is not None:
             continue
         history = sent[(request.call_id, request.from_tag)]
         previous = [m for m in history if m.to_tag in (None, request.to_tag)]

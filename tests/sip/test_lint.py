@@ -936,3 +936,17 @@ def test_a_via_naming_another_lanes_port_on_the_same_host_is_reported():
     steps = on_one_host(proxied_call())
     steps = edit(steps, "F10", "Via: SIP/2.0/TLS 127.0.0.1:5060", "Via: SIP/2.0/TLS 127.0.0.1:5062")
     assert findings(flow(steps, PROXIED), "via-sent-by") == ["F10"]
+
+
+def test_a_retransmitted_request_keeps_its_branch_and_cseq():
+    steps = call()
+    again = {**steps[0], "label": "F1a"}
+    document = flow([steps[0], again, *steps[1:]])
+    assert findings(document, "branch-unique") == []
+    assert findings(document, "cseq-order") == []
+
+
+def test_a_new_request_reusing_a_branch_is_still_reported():
+    steps = call()
+    document = flow(edit(steps, "F5", "z9hG4bKB", "z9hG4bK74bf9"))
+    assert findings(document, "branch-unique") == ["F5"]
