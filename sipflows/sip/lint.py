@@ -559,7 +559,7 @@ def _non_2xx_ack_problems(
 
 def _copied_from(msg: FlowMessage, original: FlowMessage) -> Iterator[str]:
     """Request-URI, CSeq number, From tag and Route that ACK (non-2xx) and CANCEL copy."""
-    if msg.sip.request_uri != original.sip.request_uri:
+    if not same_uri(msg.sip.request_uri, original.sip.request_uri):
         yield (
             f"has Request-URI {msg.sip.request_uri}, not {original.label}'s "
             f"{original.sip.request_uri}"
@@ -887,7 +887,7 @@ def _target_problems(flow: FlowAnalysis, request: FlowMessage, target: str | Non
     routes = _route_set(flow, request)
     strict = bool(routes) and ";lr" not in routes[0]
     expected_uri = routes[0] if strict else target
-    if request.sip.request_uri != expected_uri:
+    if not same_uri(request.sip.request_uri, expected_uri):
         yield (
             f"has Request-URI {request.sip.request_uri}, but in this dialog requests go to "
             f"the remote target {target}, the Contact of {source} (RFC 3261 §12.2.1.1)"
@@ -896,11 +896,47 @@ def _target_problems(flow: FlowAnalysis, request: FlowMessage, target: str | Non
         return  # proxies take their own entry off the Route; the UAC's is what counts
     expected_route = routes[1:] + [target] if strict else routes
     got = [parse_name_addr(v).uri for v in request.sip.header_values("Route")]
-    if got != expected_route:
+    if len(got) != len(expected_route) or not all(map(same_uri, got, expected_route)):
         yield (
             f"has Route {', '.join(got) or '(none)'}, but the dialog's route set is "
             f"{', '.join(expected_route) or 'empty'} (RFC 3261 §12.2.1.1)"
         )
+
+
+# URI parameters that make two SIP URIs differ even when only one of them has it (§19.1.4).
+_DECISIVE_PARAMS = ("user", "ttl", "method", "maddr")
+
+
+def same_uri(a: str | None, b: str | None) -> bool:
+    """Whether two SIP URIs are equivalent (RFC 3261 §19.1.4): scheme and host without
+    regard to case, user and port exact, parameters in both equal, user, ttl, method and
+    maddr equal wherever one has them, headers equal; other URIs compared as written."""
+    if a is None or b is None or a == b:
+        return a == b
+    first, second = _uri_parts(a), _uri_parts(b)
+    if first is None or second is None:
+        return False
+    (where_a, params_a, headers_a), (where_b, params_b, headers_b) = first, second
+    if where_a != where_b or headers_a != headers_b:
+        return False
+    shared = params_a.keys() & params_b.keys()
+    decisive = {p for p in _DECISIVE_PARAMS if p in params_a or p in params_b}
+    return all(params_a.get(p) == params_b.get(p) for p in shared | decisive)
+
+
+def _uri_parts(uri: str) -> tuple[tuple[str, str, str], dict[str, str | None], str] | None:
+    """((scheme, user, host:port), parameters, headers) of a sip: or sips: URI."""
+    scheme, colon, rest = uri.partition(":")
+    if not colon or scheme.lower() not in ("sip", "sips"):
+        return None
+    rest, _, headers = rest.partition("?")
+    user, at, hostpart = rest.rpartition("@")
+    hostport, _, params = hostpart.partition(";")
+    names = {
+        name.lower(): (value.lower() if value is not None else None)
+        for name, value in parse_params(params).items()
+    }
+    return (scheme.lower(), user if at else "", hostport.lower()), names, headers
 
 
 def _route_set(flow: FlowAnalysis, request: FlowMessage) -> list[str] | None:

@@ -950,3 +950,17 @@ def test_a_new_request_reusing_a_branch_is_still_reported():
     steps = call()
     document = flow(edit(steps, "F5", "z9hG4bKB", "z9hG4bK74bf9"))
     assert findings(document, "branch-unique") == ["F5"]
+
+
+def test_sip_uris_are_compared_as_rfc_3261_compares_them():
+    assert lint.same_uri("sip:Bob@Biloxi.example.com;transport=tcp", "sip:Bob@biloxi.example.com")
+    assert not lint.same_uri("sip:bob@biloxi.example.com", "sip:BOB@biloxi.example.com")
+    assert not lint.same_uri("sip:+1555@gw.example.com;user=phone", "sip:+1555@gw.example.com")
+    assert not lint.same_uri("sip:bob@biloxi.example.com", "sip:bob@biloxi.example.com:5060")
+
+
+def test_a_request_uri_equal_to_the_remote_target_but_for_transport_is_fine():
+    steps = edit(
+        call(), "F3", f"Contact: <{BOB.contact}>", f"Contact: <{BOB.contact};transport=tls>"
+    )
+    assert findings(flow(steps), "ack") == []
