@@ -38,6 +38,7 @@ REFERENCE_ENTRY = re.compile(
     r"^(?:same as|resend of|retransmission of)\s+(?:message\s+)?\(?(F?\d+)\)?", re.IGNORECASE
 )
 PROSE = re.compile(r"^[A-Z][a-z]+(?: [A-Za-z,()'.-]+){4,}")
+UNLABELLED_ENTRY = re.compile(r"^[A-Z][\w.'-]*(?: [\w.'-]+)* ?-> ?[\w.'-]+(?: [\w.'-]+)*$")
 
 
 def indent(text: str) -> int:
@@ -68,7 +69,8 @@ def expected_message(lines: list, start: int, base: int) -> tuple[str, int]:
             starts = START.match(stripped) and is_message_start(texts, index)
             if indent(text) < base or starts or stripped.startswith("/*"):
                 break
-            if ENTRY.match(stripped) or (blank_before and PROSE.match(stripped)):
+            prose = PROSE.match(stripped) or UNLABELLED_ENTRY.match(stripped)
+            if ENTRY.match(stripped) or (blank_before and prose):
                 break
         if stripped == "<allOneLine>":
             joined = []

@@ -90,6 +90,10 @@ REFERENCE_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_HEADING_LENGTH = 48  # longer lines that start with an F-label are prose
+# An entry without label ("GW 1 -> PBX A", then "Seizure"): it ends the message before it.
+UNLABELLED_HEADING_RE = re.compile(
+    r"^[A-Z][\w.'-]*(?: [\w.'-]+){0,3} ?-> ?[A-Z][\w.'-]*(?: [\w.'-]+){0,3}$"
+)
 HEADER_FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.!%*+`'~-]*:")
 ALL_ONE_LINE = ("<allOneLine>", "</allOneLine>")
 ALL_ONE_LINE_OPEN_RE = re.compile(r"^<\s*allOneLine\s*>$", re.IGNORECASE)
@@ -681,6 +685,10 @@ def read_listing(lines: Sequence[SourceLine], report: _Report) -> Listing:
     label = ""
     for k, head in enumerate(heads):
         stop = heads[k + 1] if k + 1 < len(heads) else len(lines)
+        if not ENTRY_RE.match(lines[head].text):  # an entry without label: nothing to read
+            listing.comments += [(label, text) for text in waiting if label]
+            waiting = _comments(lines, head + 1, stop)
+            continue
         entry, inside, after = _read_entry(lines, head, stop, report)
         label = entry.label
         listing.comments += [(label, text) for text in waiting + inside]
@@ -704,7 +712,10 @@ def _entry_heads(lines: Sequence[SourceLine]) -> list[int]:
             index = _comment_end(lines, index)
             continue
         match = ENTRY_RE.match(text)
+        after_blank = index == 0 or not lines[index - 1].text.strip()
         if match and _is_heading(match["rest"]):
+            heads.append(index)
+        elif after_blank and UNLABELLED_HEADING_RE.match(text):  # "GW 1 -> PBX A"
             heads.append(index)
         index += 1
     return heads

@@ -691,3 +691,9 @@ def test_each_figure_of_a_section_becomes_a_flow_with_its_own_listing():
     assert "z9hG4bK74bf9" in first["F1"]["message"]
     assert "z9hG4bKsecond" in again["F1"]["message"]
     assert messages(reading.problems) == []
+
+
+def test_an_unlabelled_entry_heading_ends_the_message_before_it():
+    text = BASIC + "   Bob -> Carol\n\n   Seizure\n"
+    f2 = steps(text)["F2"]["message"]
+    assert "Seizure" not in f2 and "Carol" not in f2
