@@ -823,7 +823,13 @@ def check_cseq_order(flow: FlowAnalysis) -> Iterator[Finding]:
         if request.number is None or _retransmission_of(flow, request) is not None:
             continue
         history = sent[(request.call_id, request.from_tag)]
-        previous = [m for m in history if m.to_tag in (None, request.to_tag)]
+        # The same author's requests: a relay the flow does not recognise (its Vias were
+        # mangled) is no request of its own.
+        previous = [
+            m
+            for m in history
+            if m.to_tag in (None, request.to_tag) and m.author == request.author
+        ]
         history.append(request)
         if previous:
             yield from _cseq_step(flow, previous[-1], request)
