@@ -1,9 +1,15 @@
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
 
 import sipflows.sip.lint as lint
 from sipflows.sip.flowdoc import validate_document
 from sipflows.sip.lint import RULES, lint_flow
 from sipflows.sip.message import parse_message
+from sipflows.sip.rfcreader import read_call_flows
+from tests.sip.test_rfcreader import REFERENCE
 
 # --- building small flows --------------------------------------------------------------------
 
@@ -964,3 +970,48 @@ def test_a_request_uri_equal_to_the_remote_target_but_for_transport_is_fine():
         call(), "F3", f"Contact: <{BOB.contact}>", f"Contact: <{BOB.contact};transport=tls>"
     )
     assert findings(flow(steps), "ack") == []
+
+
+# --- precision on a call-flow RFC as imported --------------------------------------------------
+
+PRECISION = Path(__file__).resolve().parents[1] / "data" / "checker_precision_rfc3666.yaml"
+
+
+@pytest.fixture(scope="module")
+def rfc3666_findings():
+    reading = read_call_flows((REFERENCE / "rfc3666.txt").read_text(encoding="utf-8"))
+    found = set()
+    for document in reading.flows:
+        captions = {c.label: c.text for c in reading.captions if c.flow == document["slug"]}
+        section = document["source"]["section"]
+        found |= {
+            (section, f.step, f.rule, f.message) for f in lint_flow(document, captions=captions)
+        }
+    return found
+
+
+@pytest.fixture(scope="module")
+def sampled():
+    return yaml.safe_load(PRECISION.read_text(encoding="utf-8"))["findings"]
+
+
+def test_every_sampled_finding_on_rfc_3666_still_appears_or_is_recorded_gone(
+    rfc3666_findings, sampled
+):
+    missing = [
+        entry
+        for entry in sampled
+        if not entry.get("gone")
+        and not any(
+            (flow, step, rule) == (entry["flow"], entry["step"], entry["rule"])
+            and message.startswith(entry["says"])
+            for flow, step, rule, message in rfc3666_findings
+        )
+    ]
+    assert missing == []
+
+
+def test_at_least_nine_in_ten_sampled_findings_on_rfc_3666_are_true(sampled):
+    standing = [entry for entry in sampled if not entry.get("gone")]
+    assert len(standing) >= 40
+    assert sum(entry["true"] for entry in standing) / len(standing) >= 0.9
