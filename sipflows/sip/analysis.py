@@ -115,8 +115,14 @@ class FlowMessage:
 class FlowAnalysis:
     """The parsed messages of a document and the relations between them."""
 
-    def __init__(self, document: dict[str, Any], captions: Mapping[str, str]):
+    def __init__(
+        self,
+        document: dict[str, Any],
+        captions: Mapping[str, str],
+        headings: Mapping[str, str] | None = None,
+    ):
         self.document, self.captions = document, captions
+        self.headings = headings or {}  # F-label -> the listing's heading ("ACK Carol -> Bob")
         self.names = {p["key"]: p["name"] for p in document["participants"]}
         self.labels = [step["label"] for step in document["steps"]]
         self.all_messages = [

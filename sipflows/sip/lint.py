@@ -39,6 +39,8 @@ cseq-order              Each side's CSeq grows within a dialog, by one (§12.2.1
 remote-target           An in-dialog request goes to the remote target: its Request-URI is the
                         Contact of the other party's last target-refreshing message in the
                         dialog, and its Route is the dialog's route set (§12.2.1.1).
+request-target          An initial request's Request-URI is not one participant's address
+                        while its To names another, to whom the flow delivers it (§8.1.1.1).
 max-forwards            Requests carry Max-Forwards, and a proxy decrements it by one (§16.6).
 via-sent-by             The Via a sender adds names its own host, not a host the flow shows to
                         be another participant's (§8.1.1.7, §18.1.1).
@@ -58,7 +60,8 @@ credentials             Digest credentials answer the last challenge: its realm 
 uri-scheme              Addresses in From, To, Contact, Route, Record-Route, Refer-To and
                         Referred-By are URIs with a scheme (§25.1).
 feature-tags            Contact parameters are RFC 3840 feature tags (base tags, or "+" ones),
-                        and +sip.rendering only appears in INVITE dialogs (RFC 4235 §5.2).
+                        +sip.rendering only appears in INVITE dialogs (RFC 4235 §5.2), and
+                        feature tags are not From or To parameters (RFC 3840 §9, §10).
 replaces-tags           Replaces (RFC 3891 §3) names a dialog of the flow, seen by the recipient
                         of the INVITE: to-tag is the recipient's own tag, from-tag the remote
                         one. A Replaces escaped in a Refer-To URI (or a link in a body) is
@@ -74,13 +77,19 @@ sdp-origin              Within one side's session (Call-ID and that side's tag) 
                         reuse another session's o= (RFC 4566 §5.2).
 dialog-info-version     dialog-info documents of one subscription are numbered 0, 1, 2, ...
                         (RFC 4235 §4.1).
+media-direction         A media leg is drawn the way the session descriptions of its two ends
+                        allow: two-way only when neither says sendonly, recvonly or inactive,
+                        one-way only from a side that may send to one that may receive
+                        (RFC 3264 §6.1); each end's last description in one call counts.
 participants-named      Prose (summary, annotations, media and event texts, notes' discussion
                         and correction) names only people of this flow: a first name of the
                         RFC's cast must be a participant or appear in the messages. Quotations
                         of a note's as_written are the RFC's own words and are not checked, and
                         a note may name whoever its own as_written names.
-label-start-line        A step's caption from the diagram (documents read from an RFC carry it)
-                        agrees with the message's start line.
+label-start-line        A step's caption from the diagram, and the heading of its listing entry
+                        (documents read from an RFC carry them), agree with the message's
+                        start line: the same method or status, no reason phrase after a
+                        method.
 
 Section numbers without an RFC are RFC 3261's.
 
@@ -130,6 +139,7 @@ RULES = (
     "dialog-tags",
     "cseq-order",
     "remote-target",
+    "request-target",
     "max-forwards",
     "via-sent-by",
     "via-received",
@@ -143,6 +153,7 @@ RULES = (
     "sdp",
     "sdp-origin",
     "dialog-info-version",
+    "media-direction",
     "participants-named",
     "label-start-line",
 )
@@ -197,6 +208,7 @@ RULE_RFC = {
     "dialog-tags": "RFC 3261 §12.2.1.1",
     "cseq-order": "RFC 3261 §12.2.1.1",
     "remote-target": "RFC 3261 §12.2.1.1",
+    "request-target": "RFC 3261 §8.1.1.1",
     "max-forwards": "RFC 3261 §8.1.1.6",
     "via-sent-by": "RFC 3261 §18.1.1",
     "via-received": "RFC 3261 §18.2.1",
@@ -210,6 +222,7 @@ RULE_RFC = {
     "sdp": "RFC 4566 §5",
     "sdp-origin": "RFC 3264 §8",
     "dialog-info-version": "RFC 4235 §4.1",
+    "media-direction": "RFC 3264 §6.1",
     "participants-named": "RFC 3261 §6",
     "label-start-line": "RFC 3261 §7.1",
 }
@@ -233,14 +246,16 @@ def lint_flow(
     document: dict[str, Any],
     *,
     captions: Mapping[str, str] | None = None,
+    headings: Mapping[str, str] | None = None,
     include_acknowledged: bool = False,
 ) -> list[Finding]:
     """Every finding on a validated flow document, in ladder order.
 
     `captions` maps F-labels to what the diagram writes by the arrow, as the RFC reader
-    finds it ("180 Ringing"); without it label-start-line has nothing to compare.
+    finds it ("180 Ringing"), and `headings` to the listing's heading of the message
+    ("200 OK Bob -> Alice"); without them label-start-line has nothing to compare.
     """
-    flow = FlowAnalysis(document, captions or {})
+    flow = FlowAnalysis(document, captions or {}, headings)
     findings = [finding for check in CHECKS.values() for finding in check(flow)]
     findings = _carried_once(flow, _without_placeholders(flow, findings))
     acknowledged = _acknowledged(document)
@@ -971,6 +986,34 @@ def _route_set(flow: FlowAnalysis, request: FlowMessage) -> list[str] | None:
     return routes[::-1] if reverse else routes
 
 
+def check_request_target(flow: FlowAnalysis) -> Iterator[Finding]:
+    """An initial request goes to the party it is for: a Request-URI that is one
+    participant's address while the To and the flow deliver it to another (§8.1.1.1)."""
+    for request in flow.requests():
+        if request.origin is not request or request.to_tag or request.sip.method in (
+            "ACK",
+            "CANCEL",
+        ):
+            continue
+        uri, to = request.sip.request_uri, request.sip.header("To")
+        named, addressed = flow.uri_owner(uri or ""), flow.uri_owner(_uri_of(to))
+        reached = _final_receiver(flow, request)
+        if named and addressed and named != addressed == reached:
+            yield Finding(
+                request.label,
+                "request-target",
+                WARNING,
+                f"{request.label}'s Request-URI {uri} is {flow.who(named)}'s address, but "
+                f"its To names {flow.who(addressed)}, to whom the flow delivers it: the "
+                f"initial Request-URI is the address of the party the request is for, "
+                f"usually the To URI (RFC 3261 §8.1.1.1).",
+            )
+
+
+def _uri_of(value: str | None) -> str:
+    return parse_name_addr(value).uri if value else ""
+
+
 def check_max_forwards(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
         value = request.sip.header("Max-Forwards")
@@ -1266,6 +1309,13 @@ CONTACT_PARAMS = frozenset(
 )
 
 
+# RFC 3840 §9's base feature tags: none of them is a From or To parameter.
+FEATURE_TAGS = frozenset(
+    "audio automata class duplex data control mobility description events priority methods "
+    "schemes application video language type isfocus actor text extensions".split()
+)
+
+
 def check_feature_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         if msg.origin is not msg:
@@ -1275,6 +1325,23 @@ def check_feature_tags(flow: FlowAnalysis) -> Iterator[Finding]:
                 problem = _feature_tag_problem(flow, msg, name)
                 if problem:
                     yield Finding(msg.label, "feature-tags", WARNING, f"{msg.label}'s {problem}.")
+        yield from _misplaced_feature_tags(msg)
+
+
+def _misplaced_feature_tags(msg: FlowMessage) -> Iterator[Finding]:
+    """Feature tags describe a device and go in Contact (RFC 3840 §9, §10), not in the
+    From or To, which name a user."""
+    for header in ("From", "To"):
+        for value in msg.sip.header_values(header):
+            for name in parse_name_addr(value).params:
+                if name.startswith("+") or name in FEATURE_TAGS:
+                    yield Finding(
+                        msg.label,
+                        "feature-tags",
+                        WARNING,
+                        f"{msg.label}'s {header} carries the feature tag ;{name}, which "
+                        f"describes a device and belongs in its Contact (RFC 3840 §9, §10).",
+                    )
 
 
 def _feature_tag_problem(flow: FlowAnalysis, msg: FlowMessage, name: str) -> str | None:
@@ -1648,6 +1715,60 @@ def _expected_version(
     return None, ""
 
 
+def check_media_direction(flow: FlowAnalysis) -> Iterator[Finding]:
+    """A media leg goes the way the two ends' session descriptions let it (RFC 3264 §6.1)."""
+    messages = iter(flow.messages)
+    latest: dict[str, FlowMessage] = {}  # each lane's last SDP, as the flow reaches the leg
+    pending = next(messages, None)
+    for index, step in enumerate(flow.document["steps"]):
+        while pending is not None and pending.position < index:
+            body = pending.sip.body
+            if body is not None and body.kind == "sdp" and pending.origin is pending:
+                latest[pending.author] = pending
+            pending = next(messages, None)
+        if step["kind"] == "media" and step["media"] != "none":
+            problem = _direction_problem(flow, step, latest)
+            if problem:
+                yield Finding(step["label"], "media-direction", WARNING, problem)
+
+
+def _direction_problem(
+    flow: FlowAnalysis, step: dict[str, Any], latest: dict[str, FlowMessage]
+) -> str | None:
+    sender, receiver = latest.get(step["from"]), latest.get(step["to"])
+    if sender is None or receiver is None or sender.call_id != receiver.call_id:
+        return None  # the flow does not show the session both ends agreed on
+    wants = {"sendonly": (True, False), "recvonly": (False, True), "inactive": (False, False)}
+    for msg, sends in ((sender, True), (receiver, False)):
+        direction = _sdp_direction(msg)
+        can_send, can_receive = wants.get(direction, (True, True))
+        two_way = step["media"] == "two-way"
+        if (two_way or sends) and not can_send or (two_way or not sends) and not can_receive:
+            return (
+                f"{step['label']} is drawn {step['media']} between {flow.who(step['from'])} "
+                f"and {flow.who(step['to'])}, but {flow.who(msg.author)}'s last session "
+                f"description ({msg.label}) says a={direction} (RFC 3264 §6.1)."
+            )
+    return None
+
+
+def _sdp_direction(msg: FlowMessage) -> str:
+    """The direction of a description's first stream: its own attribute, else the session's."""
+    assert msg.sip.body is not None
+    session, media, in_media = "sendrecv", None, False
+    for line in msg.sip.body.sdp:
+        if line.type == "m":
+            if in_media:
+                break
+            in_media = True
+        elif line.type == "a" and line.value in ("sendrecv", "sendonly", "recvonly", "inactive"):
+            if in_media:
+                media = line.value
+            else:
+                session = line.value
+    return media or session
+
+
 # --- prose and captions --------------------------------------------------------------------
 
 
@@ -1734,9 +1855,9 @@ def _quotations(text: str) -> Iterator[tuple[int, int]]:
 
 def check_label_start_line(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
+        actual = str(msg.status) if msg.is_response else msg.sip.method
         caption = flow.captions.get(msg.label, "")
         said = _caption_says(caption)
-        actual = str(msg.status) if msg.is_response else msg.sip.method
         if said is not None and said != actual:
             yield Finding(
                 msg.label,
@@ -1745,6 +1866,39 @@ def check_label_start_line(flow: FlowAnalysis) -> Iterator[Finding]:
                 f"The diagram labels {msg.label} '{caption}' but the message is "
                 f"'{msg.sip.start_line}'.",
             )
+        heading = flow.headings.get(msg.label, "")
+        problem = _heading_problem(msg, heading.partition("->")[0].split(), actual)
+        if problem:
+            yield Finding(
+                msg.label,
+                "label-start-line",
+                ERROR,
+                f"The listing heads {msg.label} '{heading}' but the message is "
+                f"'{msg.sip.start_line}': {problem} (RFC 3261 §7.1, §7.2).",
+            )
+
+
+# Reason phrases of responses (RFC 3261 §21) that a heading may give after a status code.
+REASON_WORDS = frozenset(
+    "OK Trying Ringing Accepted Busy Unauthorized Forbidden Found Progress Queued "
+    "Terminated Unavailable Declined Required".split()
+)
+
+
+def _heading_problem(msg: FlowMessage, words: list[str], actual: str | None) -> str | None:
+    """What a listing heading ("200 OK Bob", "INVITE Alice") says that the message is not."""
+    if not words:
+        return None
+    first = words[0].strip("()")
+    if re.fullmatch(r"[1-6]\d\d", first):
+        return None if first == actual else f"the heading names a {first} response"
+    if not _CAPTION_SAYS.fullmatch(first):
+        return None  # the heading does not name the message (ISUP, a description...)
+    if first != actual:
+        return f"the heading names a {first}"
+    if msg.is_request and len(words) > 1 and words[1] in REASON_WORDS:
+        return f"{first} is a request, but '{words[1]}' is the reason phrase of a response"
+    return None
 
 
 def _caption_says(caption: str) -> str | None:
@@ -1763,6 +1917,7 @@ CHECKS: dict[str, Callable[[FlowAnalysis], Iterator[Finding]]] = {
     "dialog-tags": check_dialog_tags,
     "cseq-order": check_cseq_order,
     "remote-target": check_remote_target,
+    "request-target": check_request_target,
     "max-forwards": check_max_forwards,
     "via-sent-by": check_via_sent_by,
     "via-received": check_via_received,
@@ -1776,6 +1931,7 @@ CHECKS: dict[str, Callable[[FlowAnalysis], Iterator[Finding]]] = {
     "sdp": check_sdp,
     "sdp-origin": check_sdp_origin,
     "dialog-info-version": check_dialog_info_version,
+    "media-direction": check_media_direction,
     "participants-named": check_participants_named,
     "label-start-line": check_label_start_line,
 }

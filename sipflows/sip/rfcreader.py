@@ -140,6 +140,7 @@ class RfcReading:
     problems: list[ReaderProblem] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     captions: list[Caption] = field(default_factory=list)
+    headings: list[Caption] = field(default_factory=list)  # "ACK Carol -> Bob" of F11
 
 
 def read_call_flows(
@@ -1015,6 +1016,11 @@ def _read_figure(
     ]
     reading.comments += [
         Comment(section.number, label, text, slug) for label, text in listing.comments
+    ]
+    reading.headings += [
+        Caption(section.number, label, entry.heading, slug)
+        for label, entry in listing.entries.items()
+        if label in labels and entry.heading
     ]
 
 

@@ -1015,3 +1015,91 @@ def test_at_least_nine_in_ten_sampled_findings_on_rfc_3666_are_true(sampled):
     standing = [entry for entry in sampled if not entry.get("gone")]
     assert len(standing) >= 40
     assert sum(entry["true"] for entry in standing) / len(standing) >= 0.9
+
+
+# --- rules read from messages and lanes -----------------------------------------------------
+
+
+def with_media(steps, media, frm="alice", to="bob"):
+    leg = {
+        "label": "M1",
+        "kind": "media",
+        "from": frm,
+        "to": to,
+        "media": media,
+        "text": {"en": "RTP"},
+    }
+    return [*steps[:4], leg, *steps[4:]]
+
+
+def test_a_two_way_leg_between_sendrecv_ends_is_fine():
+    assert findings(flow(with_media(call(), "two-way")), "media-direction") == []
+
+
+def test_a_two_way_leg_where_one_end_only_receives_is_reported():
+    steps = edit(
+        call(), "F1", "m=audio 49170 RTP/AVP 0\r\n", "m=audio 49170 RTP/AVP 0\r\na=recvonly\r\n"
+    )
+    assert findings(flow(with_media(steps, "two-way")), "media-direction") == ["M1"]
+
+
+def test_a_one_way_leg_from_the_sender_to_the_receiver_is_fine():
+    steps = edit(
+        call(), "F1", "m=audio 49170 RTP/AVP 0\r\n", "m=audio 49170 RTP/AVP 0\r\na=sendonly\r\n"
+    )
+    assert findings(flow(with_media(steps, "one-way")), "media-direction") == []
+
+
+def test_a_one_way_leg_drawn_against_the_sdp_is_reported():
+    steps = edit(
+        call(), "F1", "m=audio 49170 RTP/AVP 0\r\n", "m=audio 49170 RTP/AVP 0\r\na=sendonly\r\n"
+    )
+    assert findings(flow(with_media(steps, "one-way", "bob", "alice")), "media-direction") == ["M1"]
+
+
+def three_party_subscription(uri):
+    subscribe = request(
+        "SUBSCRIBE", ALICE, CAROL, 1, "z9hG4bKs1", uri=uri, extra=["Event: dialog", "Expires: 60"]
+    )
+    return flow(
+        [*call()[:2], *exchange("F5", "alice", "carol", subscribe, CAROL, extra=["Expires: 60"])],
+        THREE,
+    )
+
+
+def test_an_initial_request_to_the_party_its_to_names_is_fine():
+    assert findings(three_party_subscription(CAROL.aor), "request-target") == []
+
+
+def test_an_initial_request_uri_naming_another_participant_is_reported():
+    assert findings(three_party_subscription(BOB.aor), "request-target") == ["F5"]
+
+
+def test_feature_tags_in_contact_are_fine():
+    steps = edit(call(), "F1", f"Contact: <{ALICE.contact}>", f"Contact: <{ALICE.contact}>;isfocus")
+    assert findings(flow(steps), "feature-tags") == []
+
+
+def test_a_feature_tag_in_the_to_header_is_reported():
+    steps = edit(
+        call(),
+        "F1",
+        "To: Bob <sips:bob@biloxi.example.com>",
+        "To: Bob <sips:bob@biloxi.example.com>;isfocus",
+    )
+    assert findings(flow(steps), "feature-tags") == ["F1"]
+
+
+def test_a_listing_heading_agreeing_with_the_start_line_is_fine():
+    headings = {"F1": "INVITE Alice -> Bob", "F3": "200 OK Bob -> Alice", "F4": "ACK Alice -> Bob"}
+    assert findings(flow(call()), "label-start-line", headings=headings) == []
+
+
+def test_a_listing_heading_with_a_reason_phrase_after_a_method_is_reported():
+    assert findings(flow(call()), "label-start-line", headings={"F4": "ACK OK Alice -> Bob"}) == [
+        "F4"
+    ]
+
+
+def test_a_listing_heading_naming_another_response_is_reported():
+    assert findings(flow(call()), "label-start-line", headings={"F3": "180 Ringing Bob"}) == ["F3"]

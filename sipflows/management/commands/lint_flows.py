@@ -81,7 +81,8 @@ def _lint(document: dict[str, Any], **options: Any) -> list[Finding]:
 def _lint_as_written(reading: RfcReading, document: dict[str, Any]) -> list[Finding]:
     """The checker's findings, with what the diagram captions say of each arrow."""
     captions = {c.label: c.text for c in reading.captions if c.flow == document["slug"]}
-    return _lint(document, captions=captions)
+    headings = {h.label: h.text for h in reading.headings if h.flow == document["slug"]}
+    return _lint(document, captions=captions, headings=headings)
 
 
 def _row(flow: str, finding: Finding) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def _row(flow: str, finding: Finding) -> dict[str, Any]:
         "severity": finding.severity,
         "message": finding.message,
         "rfc": finding.rfc,
+        "hops": list(finding.hops),
     }
 
 
