@@ -841,9 +841,7 @@ def check_cseq_order(flow: FlowAnalysis) -> Iterator[Finding]:
         # The same author's requests: a relay the flow does not recognise (its Vias were
         # mangled) is no request of its own.
         previous = [
-            m
-            for m in history
-            if m.to_tag in (None, request.to_tag) and m.author == request.author
+            m for m in history if m.to_tag in (None, request.to_tag) and m.author == request.author
         ]
         history.append(request)
         if previous:
@@ -990,9 +988,14 @@ def check_request_target(flow: FlowAnalysis) -> Iterator[Finding]:
     """An initial request goes to the party it is for: a Request-URI that is one
     participant's address while the To and the flow deliver it to another (§8.1.1.1)."""
     for request in flow.requests():
-        if request.origin is not request or request.to_tag or request.sip.method in (
-            "ACK",
-            "CANCEL",
+        if (
+            request.origin is not request
+            or request.to_tag
+            or request.sip.method
+            in (
+                "ACK",
+                "CANCEL",
+            )
         ):
             continue
         uri, to = request.sip.request_uri, request.sip.header("To")

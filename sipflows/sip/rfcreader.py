@@ -100,8 +100,10 @@ ALL_ONE_LINE_OPEN_RE = re.compile(r"^<\s*allOneLine\s*>$", re.IGNORECASE)
 ALL_ONE_LINE_CLOSE_RE = re.compile(r"^<\s*/?\s*/?\s*allOneLine\b.*>?$", re.IGNORECASE)
 
 NAME_SLACK = 2  # a name may start or end this many columns beyond its lifeline
+NAME_REACH = 6  # a name over no lifeline still names one this near, if no other name does
 MAX_NAME_LENGTH = 24  # longer runs of words over a ladder are prose, not lane names
 MAX_NAME_ROWS = 4
+MAX_BREAK_LINES = 3  # lines of prose or notes that may interrupt one ladder
 ROLE_WORDS = {"proxy": ("proxy",), "server": ("server", "focus", "controller", "registrar")}
 
 
@@ -327,7 +329,8 @@ class Diagram:
 
 
 def find_diagrams(body: Sequence[SourceLine]) -> list[tuple[int, int]]:
-    """(start, stop) of each ladder: rows holding `|`, blank rows between them included."""
+    """(start, stop) of each ladder: rows holding `|`, blank rows between them included, and
+    a few lines of prose or notes that break the lifelines when the same lifelines go on."""
     spans: list[tuple[int, int]] = []
     index = 0
     while index < len(body):
@@ -339,10 +342,28 @@ def find_diagrams(body: Sequence[SourceLine]) -> list[tuple[int, int]]:
             if "|" in body[index].text:
                 stop = index + 1
             index += 1
-        if any(ARROW_PIECE_RE.search(line.text) for line in body[start:stop]):
+        if spans and _continues_ladder(body, spans[-1], (start, stop)):
+            spans[-1] = (spans[-1][0], stop)
+        else:
             spans.append((start, stop))
         index = stop
-    return spans
+    return [s for s in spans if any(ARROW_PIECE_RE.search(line.text) for line in body[s[0] : s[1]])]
+
+
+def _continues_ladder(
+    body: Sequence[SourceLine], before: tuple[int, int], after: tuple[int, int]
+) -> bool:
+    """Whether the lines between two runs of lifelines only interrupt one ladder."""
+    gap = [line.text for line in body[before[1] : after[0]] if line.text.strip()]
+    if len(gap) > MAX_BREAK_LINES or any(
+        FIGURE_RE.match(text) or MESSAGE_DETAILS_RE.match(text) or _heading(text) for text in gap
+    ):
+        return False
+    first = _lane_columns([line.text for line in body[before[0] : before[1]]])
+    second = _lane_columns([line.text for line in body[after[0] : after[1]]])
+    return len(first) == len(second) >= 2 and all(
+        abs(a - b) <= 1 for a, b in zip(first, second, strict=True)
+    )
 
 
 def read_diagram(
@@ -469,8 +490,10 @@ def _lane_names(
     lifeline has not started yet (a name's last word may sit beside other lifelines)."""
     parts: list[list[str]] = [[] for _ in columns]
     for line in _name_lines(body, start, columns):
-        for match in re.finditer(r"\S+(?: \S+)*", line.text):
-            lane = _lane_under(columns, match.start(), match.end())
+        runs = list(re.finditer(r"\S+(?: \S+)*", line.text))
+        # As many names as lifelines: each names its own, however far off it is written.
+        lanes = range(len(columns)) if len(runs) == len(columns) else _nearest_lanes(columns, runs)
+        for match, lane in zip(runs, lanes, strict=True):
             if lane is None:
                 report.warn(line.number, f"name '{match.group()}' is over no lifeline")
             else:
@@ -494,6 +517,22 @@ def _lane_names(
             report.warn(rows[0].number, f"the lifeline at column {columns[index]} has no name")
         names.append(" ".join(words) or f"Lane {index + 1}")
     return names, rest
+
+
+def _nearest_lanes(columns: list[int], runs: list[re.Match[str]]) -> list[int | None]:
+    """The lane each name stands over; a name beside every lifeline goes to the nearest one
+    within a few columns that no other name on its line takes."""
+    lanes = [_lane_under(columns, m.start(), m.end()) for m in runs]
+    for index, match in enumerate(runs):
+        if lanes[index] is None:
+            middle = (match.start() + match.end() - 1) / 2
+            free = [
+                i
+                for i, x in enumerate(columns)
+                if i not in lanes and abs(x - middle) <= len(match.group()) / 2 + NAME_REACH
+            ]
+            lanes[index] = min(free, key=lambda i: abs(columns[i] - middle)) if free else None
+    return lanes
 
 
 def _name_lines(body: Sequence[SourceLine], start: int, columns: list[int]) -> list[SourceLine]:
@@ -523,7 +562,10 @@ def _names_only(text: str, columns: list[int]) -> bool:
     words = [m for m in re.finditer(r"\S+(?: \S+)*", text)]
     return all(
         len(m.group()) <= MAX_NAME_LENGTH and m.group()[-1] not in ".,;:" for m in words
-    ) and any(_lane_under(columns, m.start(), m.end()) is not None for m in words)
+    ) and (
+        len(words) == len(columns)
+        or any(_lane_under(columns, m.start(), m.end()) is not None for m in words)
+    )
 
 
 def _lane_under(columns: list[int], start: int, end: int) -> int | None:

@@ -697,3 +697,62 @@ def test_an_unlabelled_entry_heading_ends_the_message_before_it():
     text = BASIC + "   Bob -> Carol\n\n   Seizure\n"
     f2 = steps(text)["F2"]["message"]
     assert "Seizure" not in f2 and "Carol" not in f2
+
+
+BROKEN = """\
+3.1.  Hold
+
+   Alice              Bob
+     |                 |
+     |    INVITE F1    |
+     |---------------->|
+
+   Alice puts Bob on hold.
+
+     |    200 OK F2    |
+     |<----------------|
+     |                 |
+"""
+
+
+def test_a_diagram_broken_by_a_line_of_prose_is_read_whole_with_its_names():
+    text = BROKEN + "\n   Message Details\n\n" + BASIC.split("   Message Details\n\n")[1]
+    flow = only_flow(text)
+    assert [p["name"] for p in flow["participants"]] == ["Alice", "Bob"]
+    assert [(s["label"], s["kind"]) for s in flow["steps"]] == [
+        ("F1", "message"),
+        ("E1", "event"),
+        ("F2", "message"),
+    ]
+    assert flow["steps"][1]["text"] == {"en": "Alice puts Bob on hold."}
+    assert messages(read(text).problems) == []
+
+
+OFF_LIFELINES = """\
+3.1.  Basic Call
+
+Alice                 Bob
+       |                 |
+       |    INVITE F1    |
+       |---------------->|
+       |    200 OK F2    |
+       |<----------------|
+       |                 |
+"""
+
+
+def test_lane_names_written_off_their_lifelines_still_name_them_and_keep_the_arrows():
+    text = OFF_LIFELINES + "\n   Message Details\n\n" + BASIC.split("   Message Details\n\n")[1]
+    reading = read(text)
+    flow = reading.flows[0]
+    assert [p["name"] for p in flow["participants"]] == ["Alice", "Bob"]
+    assert [(s["label"], s["kind"], s["from"]) for s in flow["steps"]] == [
+        ("F1", "message", "alice"),
+        ("F2", "message", "bob"),
+    ]
+    assert messages(reading.problems) == []
+
+
+def test_a_name_far_from_every_lifeline_is_reported():
+    text = OFF_LIFELINES.replace("Alice                 Bob", "Alice    Bob      Carol")
+    assert "name 'Alice' is over no lifeline" in messages(read(text).problems)
