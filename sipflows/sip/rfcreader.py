@@ -591,6 +591,7 @@ def _drawn_steps(
 ) -> list[DrawnStep]:
     signals = [a for a in arrows if a.stroke == "-"]
     legs = [a for a in arrows if a.stroke in MEDIA_STROKES]
+    chunks = _two_line_labels(chunks, {a.row for a in arrows}, columns)
     labels = [c for c in chunks if _labels_in(c.text)]
     notes = [c for c in chunks if not _labels_in(c.text)]
     labelled = _pair(labels, signals, ("above", "beside", "below"))
@@ -613,6 +614,41 @@ def _drawn_steps(
         steps.append(_note_step(group, rows, columns))
     steps = [s for s in steps if s is not None]
     return sorted(steps, key=lambda s: (s.row, s.column))
+
+
+def _two_line_labels(chunks: list[Chunk], arrow_rows: set[int], columns: list[int]) -> list[Chunk]:
+    """A label written over two lines ("INVITE (hold)" over "F5", or under it) is one label:
+    the line of words joins the F-label it stands against, on a row without arrows, between
+    the same two lifelines (words written across a lifeline are a note)."""
+
+    def gap(chunk: Chunk) -> int:
+        return (
+            sum(x < chunk.start for x in columns)
+            if not any(chunk.start <= x < chunk.end for x in columns)
+            else -1
+        )
+
+    labels = {c for c in chunks if _labels_in(c.text)}
+    merged: dict[Chunk, Chunk] = {}
+    used: set[Chunk] = set()
+    for label in sorted(labels, key=lambda c: (c.row, c.start)):
+        for note in chunks:
+            if note in labels or note in used or note.row in arrow_rows:
+                continue
+            above = note.row == label.row - 1 and label.row not in arrow_rows
+            below = note.row == label.row + 1 and note.row + 1 in arrow_rows
+            beside = min(note.end, label.end) > max(note.start, label.start)
+            if (above or below) and beside and gap(note) == gap(label) != -1:
+                first, second = (note, label) if above else (label, note)
+                merged[label] = Chunk(
+                    max(note.row, label.row),
+                    min(note.start, label.start),
+                    max(note.end, label.end),
+                    f"{first.text} {second.text}",
+                )
+                used.add(note)
+                break
+    return [merged.get(c, c) for c in chunks if c not in used]
 
 
 def _pair(chunks: list[Chunk], arrows: list[Arrow], places: Iterable[str]) -> dict[Arrow, Chunk]:

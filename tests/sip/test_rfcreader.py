@@ -756,3 +756,25 @@ def test_lane_names_written_off_their_lifelines_still_name_them_and_keep_the_arr
 def test_a_name_far_from_every_lifeline_is_reported():
     text = OFF_LIFELINES.replace("Alice                 Bob", "Alice    Bob      Carol")
     assert "name 'Alice' is over no lifeline" in messages(read(text).problems)
+
+
+def test_a_label_written_over_two_lines_is_one_caption_of_its_message():
+    text = BASIC.replace(
+        "     |    INVITE F1    |\n", "     |  INVITE (hold)  |\n     |       F1        |\n"
+    )
+    reading = read(text)
+    assert [(s["label"], s["kind"]) for s in reading.flows[0]["steps"]] == [
+        ("F1", "message"),
+        ("F2", "message"),
+    ]
+    assert [(c.label, c.text) for c in reading.captions][0] == ("F1", "INVITE (hold)")
+    assert messages(reading.problems) == []
+
+
+def test_a_label_whose_f_label_comes_first_is_one_caption_too():
+    text = BASIC.replace(
+        "     |    INVITE F1    |\n", "     |       F1        |\n     |  INVITE (hold)  |\n"
+    )
+    reading = read(text)
+    assert [s["kind"] for s in reading.flows[0]["steps"]] == ["message", "message"]
+    assert [(c.label, c.text) for c in reading.captions][0] == ("F1", "INVITE (hold)")
