@@ -104,6 +104,7 @@ NAME_REACH = 6  # a name over no lifeline still names one this near, if no other
 MAX_NAME_LENGTH = 24  # longer runs of words over a ladder are prose, not lane names
 MAX_NAME_ROWS = 4
 MAX_BREAK_LINES = 3  # lines of prose or notes that may interrupt one ladder
+MAX_MARK_LENGTH = 12  # words beside a ladder this short mark its arrows ("dialog1")
 ROLE_WORDS = {"proxy": ("proxy",), "server": ("server", "focus", "controller", "registrar")}
 
 
@@ -320,6 +321,7 @@ class DrawnStep:
     label: str | None = None
     ends: tuple[int, int] | None = None
     media: str | None = None
+    shared: bool = False  # one of several labels on one arrow: the listing gives its ends
 
 
 @dataclass
@@ -592,6 +594,7 @@ def _drawn_steps(
     signals = [a for a in arrows if a.stroke == "-"]
     legs = [a for a in arrows if a.stroke in MEDIA_STROKES]
     chunks = _two_line_labels(chunks, {a.row for a in arrows}, columns)
+    chunks = _without_margin_marks(chunks, columns, rows, report)
     labels = [c for c in chunks if _labels_in(c.text)]
     notes = [c for c in chunks if not _labels_in(c.text)]
     labelled = _pair(labels, signals, ("above", "beside", "below"))
@@ -606,6 +609,12 @@ def _drawn_steps(
     )
     texts = {**labelled, **leg_texts, **captions}
     steps = [_arrow_step(a, texts.get(a), rows, report) for a in arrows]
+    steps += [
+        replace(step, label=label, shared=True, column=step.column + k)
+        for step in steps
+        if step is not None and step.kind == "message"
+        for k, label in enumerate(_labels_in(step.text)[1:], start=1)
+    ]
     for label in labels:
         if label not in labelled.values():
             report.warn(rows[label.row].number, f"label '{label.text}' is by no arrow")
@@ -614,6 +623,23 @@ def _drawn_steps(
         steps.append(_note_step(group, rows, columns))
     steps = [s for s in steps if s is not None]
     return sorted(steps, key=lambda s: (s.row, s.column))
+
+
+def _without_margin_marks(
+    chunks: list[Chunk], columns: list[int], rows: Sequence[SourceLine], report: _Report
+) -> list[Chunk]:
+    """Short words beside the ladder ("dialog1") mark arrows; they are no steps of their own."""
+    marks = [
+        c
+        for c in chunks
+        if (c.end < columns[0] or c.start > columns[-1])
+        and len(c.text) <= MAX_MARK_LENGTH
+        and not _labels_in(c.text)
+    ]
+    if marks:
+        said = ", ".join(dict.fromkeys(f"'{c.text}'" for c in marks))
+        report.info(rows[marks[0].row].number, f"words beside the ladder ({said}) are not steps")
+    return [c for c in chunks if c not in marks]
 
 
 def _two_line_labels(chunks: list[Chunk], arrow_rows: set[int], columns: list[int]) -> list[Chunk]:
@@ -695,7 +721,11 @@ def _arrow_step(
         return None
     found = _labels_in(chunk.text)
     if len(found) > 1:
-        report.warn(line, f"label '{chunk.text}' holds more than one F-label: took {found[0]}")
+        report.info(
+            line,
+            f"label '{chunk.text}' holds {', '.join(found)}: one arrow drawn for several "
+            f"messages, each read with the direction its listing entry gives",
+        )
     label = found[0] if found else None
     return DrawnStep("message", arrow.row, arrow.start, line, chunk.text, label, arrow.ends)
 
@@ -1221,8 +1251,29 @@ def _step(
             )
         step = {"kind": "event", **ends, "text": {"en": drawn.text}}
         return {"label": drawn.label, **step} if drawn.label else step
+    if drawn.shared:
+        listed = _listed_ends(entry, lanes)
+        if listed is None:
+            report.warn(
+                entry.line,
+                f"{drawn.label}: drawn on a shared arrow and its listing names no two "
+                f"participants: the arrow's direction is kept",
+            )
+        else:
+            ends = {"from": keys[listed[0]], "to": keys[listed[1]]}
+            return {"label": drawn.label, "kind": "message", **ends, "message": entry.message}
     _check_direction(drawn, entry, lanes, report)
     return {"label": drawn.label, "kind": "message", **ends, "message": entry.message}
+
+
+def _listed_ends(entry: Entry, lanes: list[str]) -> tuple[int, int] | None:
+    """The lanes a listing heading ("200 OK Bob -> Alice") names, if it names two."""
+    if "->" not in entry.heading:
+        return None
+    before, receiver = entry.heading.split("->", 1)
+    sender = _lane_named(_listed_sender(before.split(), lanes), lanes)[1]
+    to = _lane_named(receiver.strip(), lanes)[1]
+    return (sender, to) if sender is not None and to is not None and sender != to else None
 
 
 def _check_direction(drawn: DrawnStep, entry: Entry, lanes: list[str], report: _Report) -> None:

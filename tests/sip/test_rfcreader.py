@@ -778,3 +778,25 @@ def test_a_label_whose_f_label_comes_first_is_one_caption_too():
     reading = read(text)
     assert [s["kind"] for s in reading.flows[0]["steps"]] == ["message", "message"]
     assert [(c.label, c.text) for c in reading.captions][0] == ("F1", "INVITE (hold)")
+
+
+def test_one_arrow_labelled_for_several_messages_gives_each_its_listed_direction():
+    text = BASIC.replace("     |    200 OK F2    |\n     |<----------------|\n", "").replace(
+        "     |    INVITE F1    |", "     | INVITE/200 F1 F2|"
+    )
+    reading = read(text)
+    assert [(s["label"], s["from"], s["to"]) for s in reading.flows[0]["steps"]] == [
+        ("F1", "alice", "bob"),
+        ("F2", "bob", "alice"),
+    ]
+    assert messages(reading.problems) == []
+    assert any("holds F1, F2" in m for m in messages(reading.problems, INFO))
+
+
+def test_short_words_beside_the_ladder_mark_arrows_and_are_no_events():
+    text = BASIC.replace("     |---------------->|", " d1  |---------------->|").replace(
+        "     |<----------------|", " d1  |<----------------|"
+    )
+    reading = read(text)
+    assert [s["kind"] for s in reading.flows[0]["steps"]] == ["message", "message"]
+    assert "words beside the ladder ('d1') are not steps" in messages(reading.problems, INFO)
