@@ -994,8 +994,13 @@ def _read_message(
 
 
 def _lost_blank_line(message: list[str], text: str) -> bool:
-    """Whether a page break fell between the last header and the body's first line."""
-    in_headers = len(message) > 1 and all(line.strip() for line in message)
+    """Whether a page break fell between the last header and the body's first line (of the
+    message, or of a part of a multipart body)."""
+    blanks = [i for i, line in enumerate(message) if not line.strip()]
+    block = message[blanks[-1] + 1 :] if blanks else message[1:]
+    in_headers = bool(block) and all(
+        HEADER_FIELD_RE.match(line) or line[:1].isspace() for line in block
+    )
     return in_headers and not (HEADER_FIELD_RE.match(text) or text[:1].isspace())
 
 
