@@ -33,7 +33,7 @@ if not REFERENCE.exists():
     REFERENCE = Path("/work/shared/reference")
 
 START = re.compile(r"^(?:[A-Z][A-Z-]+ +\S+ +SIP/2\.0|SIP/2\.0 +\d{3}\b.*)$")
-ENTRY = re.compile(r"^(?:F\d+|\(\d+\)|\d+\.)(?:\s|$)")
+ENTRY = re.compile(r"^(?:F\d+|\(\d+\)|\*\d+|\d+\.|Message\s+[*#(]?F?\d+\)?:?)(?:\s|$)")
 REFERENCE_ENTRY = re.compile(
     r"^(?:same as|resend of|retransmission of)\s+(?:message\s+)?\(?(F?\d+)\)?", re.IGNORECASE
 )
@@ -102,9 +102,9 @@ def listed_messages(path: Path) -> dict[str, list[tuple[str | None, int, int]]]:
         head_line = None
         for index, text in enumerate(texts):
             stripped = text.strip()
-            entry = re.match(r"^(F\d+)\b\s*", stripped)
+            entry = re.match(r"^(?:F|\(|\*|Message\s+[*#(]?F?)(\d+)\)?:?(?![\w.])\s*", stripped)
             if entry:
-                label, head_line = entry[1], numbers[index]
+                label, head_line = f"F{entry[1]}", numbers[index]
             inline = entry is not None and START.match(stripped[entry.end() :])
             starts = START.match(stripped) and is_message_start(texts, index)
             if (starts or inline) and indent(text) > 0:

@@ -73,7 +73,7 @@ ARROW_PIECE_RE = re.compile(r"<?(?:-{2,}|={2,}|\.{4,})>?")
 MEDIA_STROKES = "=."
 F_LABEL_RE = re.compile(r"(?<![A-Za-z0-9])F(\d+)(?![A-Za-z0-9])")
 # "(7)": the other way call-flow RFCs number their arrows; read as F7.
-NUMBER_LABEL_RE = re.compile(r"(?<![\w(])\((\d+)\)(?![\w)])")
+NUMBER_LABEL_RE = re.compile(r"(?<![\w(*])(?:\((\d+)\)|\*(\d+))(?![\w)])")
 SIP_WORD_RE = re.compile(
     r"(?<![A-Za-z0-9])(?:[1-6]\d\d|[1-6]xx|INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|"
     r"SUBSCRIBE|NOTIFY|PUBLISH|INFO|REFER|MESSAGE|UPDATE)(?![A-Za-z0-9])"
@@ -81,7 +81,10 @@ SIP_WORD_RE = re.compile(
 FIGURE_RE = re.compile(r"^\s*Figure\s+(\d+)\s*[:.]?\s*(.*?)\s*$")
 NO_MEDIA_RE = re.compile(r"^\W*no\b.*\b(?:rtp|media)\b", re.IGNORECASE)
 
-ENTRY_RE = re.compile(r"^\s*F(?P<number>\d+)\b[ \t]*(?P<rest>.*?)\s*$")
+# "F1 INVITE Alice -> Bob", or numbered the other ways: "(1)", "Message *1:", "Message 1:".
+ENTRY_RE = re.compile(
+    r"^\s*(?:F|\(|\*|Message\s+[*#(]?F?)(?P<number>\d+)\)?:?(?![\w.])[ \t]*(?P<rest>.*?)\s*$"
+)
 START_LINE_RE = re.compile(r"^(?:[A-Z][A-Z-]* +\S+ +SIP/2\.0|SIP/2\.0 +\d{3}\b.*)$")
 SINGLE_SPACED_START_RE = re.compile(r"^(?:[A-Z][A-Z-]* \S+ SIP/2\.0|SIP/2\.0 \d{3} \S.*)$")
 REFERENCE_RE = re.compile(
@@ -462,7 +465,8 @@ def _arrows(
 
 def _labels_in(text: str) -> list[str]:
     """The F-labels a caption holds, "(7)" read as F7."""
-    return [f"F{n}" for n in F_LABEL_RE.findall(text) + NUMBER_LABEL_RE.findall(text)]
+    numbered = [a or b for a, b in NUMBER_LABEL_RE.findall(text)]
+    return [f"F{n}" for n in F_LABEL_RE.findall(text) + numbered]
 
 
 def _chunks(row: int, text: str) -> list[Chunk]:
@@ -998,6 +1002,8 @@ def _lost_blank_line(message: list[str], text: str) -> bool:
     message, or of a part of a multipart body)."""
     blanks = [i for i, line in enumerate(message) if not line.strip()]
     block = message[blanks[-1] + 1 :] if blanks else message[1:]
+    if block and block[0].startswith("--"):  # a multipart boundary opens the part
+        block = block[1:]
     in_headers = bool(block) and all(
         HEADER_FIELD_RE.match(line) or line[:1].isspace() for line in block
     )
@@ -1065,8 +1071,12 @@ def _read_section(section: Section, reading: RfcReading, requested: bool) -> Non
                 reading.problems += drawing.problems
             continue
         figures.append((start, stop, diagram, drawing))
-    if not figures and requested:
-        report.warn(section.line, "this section has no ladder diagram")
+    if not figures:
+        listed = [e for e in read_listing(body, _Report([], section.number)).entries.values()]
+        for entry in listed:
+            report.warn(entry.line, f"{entry.label}: listed in a section without ladder: not read")
+        if not listed and requested:
+            report.warn(section.line, "this section has no ladder diagram")
     for k, (_, stop, diagram, drawing) in enumerate(figures):
         reading.problems += drawing.problems
         end = figures[k + 1][0] if k + 1 < len(figures) else len(body)
@@ -1145,8 +1155,8 @@ def _generated_labels(diagram: Diagram, report: _Report) -> str:
     if first is None or any(F_LABEL_RE.search(s.text) for s in messages):
         return ""
     if any(s.label for s in messages):
-        report.info(first.line, "the arrows are numbered (1), (2), ...: read as F1, F2, ...")
-        return "The diagram numbers its arrows (1), (2), ...; they are labelled F1, F2, ... here."
+        report.info(first.line, "the arrows are numbered (1) or *1: read as F1, F2, ...")
+        return "The diagram numbers its arrows (1) or *1; they are labelled F1, F2, ... here."
     taken = 0
     for index, step in enumerate(diagram.steps):
         if step.kind == "message":
