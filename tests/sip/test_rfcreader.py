@@ -728,21 +728,22 @@ def test_a_diagram_broken_by_a_line_of_prose_is_read_whole_with_its_names():
     assert messages(read(text).problems) == []
 
 
-OFF_LIFELINES = """\
-3.1.  Basic Call
-
-Alice                 Bob
-       |                 |
-       |    INVITE F1    |
-       |---------------->|
-       |    200 OK F2    |
-       |<----------------|
-       |                 |
-"""
+# BASIC with its lifelines two columns to the right of where its names would put them.
+OFF_LIFELINES = (
+    "\n".join(
+        "Alice                 Bob"
+        if line.strip() == "Alice              Bob"
+        else "  " + line
+        if line.startswith("     |")
+        else line
+        for line in BASIC.split("   Message Details")[0].splitlines()
+    )
+    + "\n"
+)
 
 
 def test_lane_names_written_off_their_lifelines_still_name_them_and_keep_the_arrows():
-    text = OFF_LIFELINES + "\n   Message Details\n\n" + BASIC.split("   Message Details\n\n")[1]
+    text = OFF_LIFELINES + "   Message Details\n\n" + BASIC.split("   Message Details\n\n")[1]
     reading = read(text)
     flow = reading.flows[0]
     assert [p["name"] for p in flow["participants"]] == ["Alice", "Bob"]
