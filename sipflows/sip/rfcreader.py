@@ -625,8 +625,8 @@ def _drawn_steps(
     used = set(texts.values())
     for group in _note_groups([c for c in notes if c not in used]):
         steps.append(_note_step(group, rows, columns))
-    steps = [s for s in steps if s is not None]
-    return sorted(steps, key=lambda s: (s.row, s.column))
+    drawn = [s for s in steps if s is not None]
+    return sorted(drawn, key=lambda s: (s.row, s.column))
 
 
 def _without_margin_marks(
@@ -893,6 +893,7 @@ def _read_entry(
 ) -> tuple[Entry, list[str], list[str]]:
     """The entry at `head`, the comments inside its message and those after it."""
     match = ENTRY_RE.match(lines[head].text)
+    assert match is not None  # heads are entry lines
     label, rest = f"F{match['number']}", match["rest"]
     number = lines[head].number
     start = _message_start(lines, head)
@@ -1135,7 +1136,7 @@ def _read_figure(
     reading.captions += [
         Caption(section.number, s.label, _caption(s.text), slug)
         for s in diagram.steps
-        if s.label in labels
+        if s.label is not None and s.label in labels
     ]
     reading.comments += [
         Comment(section.number, label, text, slug) for label, text in listing.comments
