@@ -238,6 +238,7 @@ _PLACEHOLDER = re.compile(
 )
 _QUOTED_VALUE = re.compile(r"'([^']*)'")
 _LINE_NUMBER = re.compile(r"\bline \d+")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # Rules that read a message's body.
 BODY_RULES = frozenset({"sdp", "sdp-origin", "dialog-info-version"})
 
@@ -341,13 +342,17 @@ def _carried_once(flow: FlowAnalysis, findings: list[Finding]) -> list[Finding]:
     """A defect a proxy relays unchanged is reported once, where it arises, with the steps
     that carry it on: the same rule saying the same, but for the labels, on a relay of it."""
     by_label = {m.label: m for m in flow.messages}
-    labels = sorted({m.label for m in flow.all_messages}, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(label) for label in labels)) if labels else None
+    labels = set(flow.labels)
 
     def said(finding: Finding) -> str:
         """The sentence without labels and line numbers, which differ from hop to hop."""
         text = _LINE_NUMBER.sub("line #", finding.message)
-        return pattern.sub("#", text) if pattern else text
+
+        def label_out(match: re.Match[str]) -> str:
+            core = match[0].rstrip("._-")  # "F2." ends a sentence
+            return "#" + match[0][len(core) :] if core in labels else match[0]
+
+        return _WORD.sub(label_out, text)
 
     roots: dict[tuple[str, str, int], int] = {}  # (rule, what it says, origin) -> index
     kept: list[Finding] = []
