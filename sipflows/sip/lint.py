@@ -9,7 +9,9 @@ Rules (stable names; notes list them in `acknowledges`):
 
 message-parse           The parser's own problems with one message (its errors are errors, its
                         warnings warnings): malformed lines, missing mandatory headers,
-                        Content-Length declared vs actual, "Content-Length: ..." placeholders.
+                        Content-Length declared vs actual. Editorial placeholders ("...",
+                        "[omitted]", "(SDP not shown)") are no defects: one info per message
+                        says what it leaves out, and no rule reads them as values.
 response-matches-request
                         A response answers an earlier request: same top Via (sent-by and
                         branch) and CSeq method, and then the same CSeq number, Call-ID, From,
@@ -91,7 +93,10 @@ label-start-line        A step's caption from the diagram, and the heading of it
                         start line: the same method or status, no reason phrase after a
                         method.
 
-Section numbers without an RFC are RFC 3261's.
+Section numbers without an RFC are RFC 3261's. Every finding carries the section it rests on
+(`Finding.rfc`: the first one its sentence cites, else its rule's). A defect that proxies relay
+unchanged is reported once, at the step where it arises, naming the later steps that carry it
+(`Finding.hops`). Hosts are compared with their ports: lanes of a lab capture share one host.
 
 A finding is acknowledged when a note on its step lists its rule in `acknowledges`; a finding on
 no step (one about the whole flow) is acknowledged by any note listing its rule, since such a
