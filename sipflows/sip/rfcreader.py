@@ -430,7 +430,8 @@ def _continues(text: str, before: tuple[int, int], after: tuple[int, int]) -> bo
         return False
     if stroke == "-" and first.startswith("<") and second.endswith(">"):
         return False  # two messages leaving one lane
-    return between == "|" or ("|" not in between and bool(between.strip()))
+    # A crossed lifeline, maybe with a space either side ("--- | --->"), or a caption.
+    return between.strip() == "|" or ("|" not in between and bool(between.strip()))
 
 
 def _blank_out(text: str) -> str:

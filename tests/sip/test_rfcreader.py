@@ -801,3 +801,17 @@ def test_short_words_beside_the_ladder_mark_arrows_and_are_no_events():
     reading = read(text)
     assert [s["kind"] for s in reading.flows[0]["steps"]] == ["message", "message"]
     assert "words beside the ladder ('d1') are not steps" in messages(reading.problems, INFO)
+
+
+def test_an_arrow_crossing_a_lifeline_with_spaces_runs_to_the_far_lane():
+    diagram = """\
+   Alice        Proxy         Bob
+     |            |            |
+     |         INVITE F1       |
+     |---------   |  --------->|
+     |            |            |
+"""
+    text = flow_section(diagram, entry("F1", "INVITE", "Alice -> Bob"))
+    f1 = steps(text)["F1"]
+    assert (f1["from"], f1["to"]) == ("alice", "bob")
+    assert messages(read(text).problems) == []
