@@ -394,14 +394,28 @@ def _acknowledged(document: dict[str, Any]) -> set[tuple[str | None, str]]:
 
 def check_message_parse(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.all_messages:
+        swallowed = _headers_read_as_body(msg.sip)
         for problem in msg.sip.problems:
-            if not _reported_by_max_forwards(msg.sip, problem.message):
-                yield Finding(
-                    msg.label,
-                    "message-parse",
-                    problem.severity,
-                    f"{msg.label} line {problem.line}: {problem.message}",
-                )
+            if _reported_by_max_forwards(msg.sip, problem.message):
+                continue
+            if any(f"no {name} header" in problem.message for name in swallowed):
+                continue  # the header is there, under the line that broke the header block
+            text = f"{msg.label} line {problem.line}: {problem.message}"
+            if swallowed and BROKEN_HEADERS in problem.message:
+                text += f" The {' and '.join(swallowed)} below it are read as body."
+            yield Finding(msg.label, "message-parse", problem.severity, text)
+
+
+BROKEN_HEADERS = "The empty line that ends the headers is missing"
+
+
+def _headers_read_as_body(sip: SipMessage) -> list[str]:
+    """Headers written below a line that broke the header block, so read as the body."""
+    if sip.body is None or not any(BROKEN_HEADERS in p.message for p in sip.problems):
+        return []
+    names = ("Content-Type", "Content-Length")
+    lines = sip.body.text.splitlines()
+    return [name for name in names if any(line.startswith(f"{name}:") for line in lines)]
 
 
 def _reported_by_max_forwards(sip: SipMessage, problem: str) -> bool:

@@ -1103,3 +1103,13 @@ def test_a_listing_heading_with_a_reason_phrase_after_a_method_is_reported():
 
 def test_a_listing_heading_naming_another_response_is_reported():
     assert findings(flow(call()), "label-start-line", headings={"F3": "180 Ringing Bob"}) == ["F3"]
+
+
+def test_headers_under_a_line_that_breaks_the_header_block_are_one_finding():
+    contact = f"Contact: <{ALICE.contact}>"
+    steps = edit(call(), "F1", contact, f"Contact:\r\n<{ALICE.contact}>")
+    found = [f for f in lint_flow(flow(steps)) if f.step == "F1" and f.rule == "message-parse"]
+    assert len(found) == 1
+    assert found[0].message.endswith(
+        "The Content-Type and Content-Length below it are read as body."
+    )
