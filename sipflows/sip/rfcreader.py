@@ -1156,9 +1156,12 @@ def _generated_labels(diagram: Diagram, report: _Report) -> str:
     first = next((s for s in messages), None)
     if first is None or any(F_LABEL_RE.search(s.text) for s in messages):
         return ""
-    if any(s.label for s in messages):
-        report.info(first.line, "the arrows are numbered (1) or *1: read as F1, F2, ...")
-        return "The diagram numbers its arrows (1) or *1; they are labelled F1, F2, ... here."
+    numbered = next((s for s in messages if s.label), None)
+    if numbered is not None:
+        match = NUMBER_LABEL_RE.search(numbered.text)
+        style = "(1), (2)" if match and match[1] else "*1, *2"
+        report.info(first.line, f"the arrows are numbered {style}, ...: read as F1, F2, ...")
+        return f"The diagram numbers its arrows {style}, ...; they are labelled F1, F2, ... here."
     taken = 0
     for index, step in enumerate(diagram.steps):
         if step.kind == "message":
