@@ -815,3 +815,21 @@ def test_an_arrow_crossing_a_lifeline_with_spaces_runs_to_the_far_lane():
     f1 = steps(text)["F1"]
     assert (f1["from"], f1["to"]) == ("alice", "bob")
     assert messages(read(text).problems) == []
+
+
+def test_entries_and_arrows_numbered_with_stars_are_read_as_f_labels():
+    text = (
+        BASIC.replace("INVITE F1", "INVITE *1")
+        .replace("200 OK F2", "200 OK *2")
+        .replace("   F1 INVITE Alice -> Bob", "   Message *1: Alice -> Bob")
+        .replace("   F2 200 OK Bob -> Alice", "   Message *2: Bob -> Alice")
+    )
+    reading = read(text)
+    assert [(s["label"], s["kind"]) for s in reading.flows[0]["steps"]] == [
+        ("F1", "message"),
+        ("F2", "message"),
+    ]
+    assert messages(reading.problems) == []
+    assert "the arrows are numbered *1, *2, ...: read as F1, F2, ..." in messages(
+        reading.problems, INFO
+    )
