@@ -81,3 +81,10 @@ def test_reading_nothing_is_an_error(tmp_path):
 def test_a_missing_section_is_reported_and_is_an_error(rfc_file, tmp_path):
     with pytest.raises(CommandError, match="section 4.1 of rfc9999.txt"):
         run(str(rfc_file), "--section", "4.1", "--out", str(tmp_path))
+
+
+def test_a_form_feed_before_other_text_on_a_line_is_read_past(tmp_path):
+    path = tmp_path / "draft.txt"
+    path.write_text("\fINTERNET-DRAFT  Sample  May 2024\n\n" + BASIC, encoding="utf-8")
+    out, _ = run(str(path), "--out", str(tmp_path / "flows"))
+    assert "Wrote 1 flow document(s)" in out

@@ -116,3 +116,26 @@ def test_an_unreadable_rfc_file_is_an_error(tmp_path):
 def test_an_rfc_section_that_is_not_there_is_an_error(rfc_file):
     with pytest.raises(CommandError, match="no call flow '9.9'"):
         run("--rfc", rfc_file, "9.9")
+
+
+@pytest.mark.django_db
+def test_an_rfc_with_a_form_feed_before_other_text_is_checked(tmp_path):
+    path = tmp_path / "draft.txt"
+    path.write_text("\fINTERNET-DRAFT  Sample  May 2024\n\n" + RFC_TEXT, encoding="utf-8")
+    out = StringIO()
+    call_command("lint_flows", "--rfc", str(path), "--format", "json", stdout=out)
+    assert {row["flow"] for row in json.loads(out.getvalue())} == {"2.1"}
+
+
+def test_each_finding_names_the_rfc_section_it_rests_on(library):
+    rows = json.loads(run("--format", "json"))
+    assert [(row["rule"], row["rfc"]) for row in rows] == [("remote-target", "RFC 3261 §12.2.1.1")]
+    assert run().splitlines()[0].endswith("[RFC 3261 §12.2.1.1]")
+
+
+def test_an_rfc_with_two_figures_in_one_section_names_each_flow_by_its_slug(tmp_path):
+    path = tmp_path / "rfc.txt"
+    figure = RFC_TEXT.split("\n", 1)[1]
+    path.write_text(RFC_TEXT + "\n   Figure 1\n\n" + figure, encoding="utf-8")
+    rows = json.loads(run("--rfc", str(path), "--format", "json"))
+    assert {row["flow"] for row in rows} == {"2-1-busy-call", "2-1-busy-call-2"}

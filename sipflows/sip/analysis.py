@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .message import SipMessage, parse_message, parse_name_addr
+from .message import SipMessage, Via, parse_message, parse_name_addr
 
 # Requests and responses to them whose Contact sets the remote target (RFC 3261 §12,
 # RFC 3311, RFC 6665 §4.1.2, RFC 3515).
@@ -115,8 +115,14 @@ class FlowMessage:
 class FlowAnalysis:
     """The parsed messages of a document and the relations between them."""
 
-    def __init__(self, document: dict[str, Any], captions: Mapping[str, str]):
+    def __init__(
+        self,
+        document: dict[str, Any],
+        captions: Mapping[str, str],
+        headings: Mapping[str, str] | None = None,
+    ):
         self.document, self.captions = document, captions
+        self.headings = headings or {}  # F-label -> the listing's heading ("ACK Carol -> Bob")
         self.names = {p["key"]: p["name"] for p in document["participants"]}
         self.labels = [step["label"] for step in document["steps"]]
         self.all_messages = [
@@ -133,10 +139,21 @@ class FlowAnalysis:
             for sip in [parse_message(step["message"])]
         ]
         self.messages = [m for m in self.all_messages if m.sip.kind != "unknown"]
+        # Messages are related within their call and their hop, so each message is compared
+        # with its call's and its top Via's messages only: time grows with the flow.
+        self.calls: dict[str | None, list[FlowMessage]] = defaultdict(list)
+        self.requests_by_top_via: dict[ViaKey, list[FlowMessage]] = defaultdict(list)
+        self.answers: dict[int, list[FlowMessage]] = defaultdict(list)
         for msg in self.messages:
-            msg.received = relayed_from(msg, self.before(msg))
+            msg.received = relayed_from(msg, self.calls[msg.call_id])
             if msg.is_response:
-                msg.request = answered_request(msg, self.before(msg))
+                hop = self.requests_by_top_via.get(msg.vias[0], []) if msg.vias else []
+                msg.request = answered_request(msg, hop)
+                if msg.request is not None:
+                    self.answers[msg.request.position].append(msg)
+            elif msg.vias:
+                self.requests_by_top_via[msg.vias[0]].append(msg)
+            self.calls[msg.call_id].append(msg)
         self.tag_owner = self._tag_owners()
         self.uri_owners = self._uri_owners()
         self._count_hosts()
@@ -149,6 +166,13 @@ class FlowAnalysis:
 
     def before(self, msg: FlowMessage) -> list[FlowMessage]:
         return [m for m in self.messages if m.position < msg.position]
+
+    def in_call(self, call_id: str | None, before: FlowMessage | None = None) -> list[FlowMessage]:
+        """The messages of one call (Call-ID), all or those before `before`."""
+        messages = self.calls.get(call_id, [])
+        if before is None:
+            return messages
+        return [m for m in messages if m.position < before.position]
 
     def requests(self, method: str | None = None) -> Iterator[FlowMessage]:
         return (m for m in self.messages if m.is_request and method in (None, m.sip.method))
@@ -175,13 +199,14 @@ class FlowAnalysis:
         return owners
 
     def _count_hosts(self) -> None:
-        """Whose host a name is: the top Via of the requests one sends and the Contact of the
-        messages one writes; with the first step that shows it."""
+        """Whose address (host and port) a name is: the top Via of the requests one sends and
+        the Contact of the messages one writes; with the first step that shows it."""
         self.host_votes: dict[str, Counter] = defaultdict(Counter)
         self.host_seen: dict[tuple[str, str], str] = {}
         for msg in self.messages:
-            claims = [(host_of(msg.vias[0][0]), msg.sender)] if msg.is_request and msg.vias else []
-            claims += [(host_of(msg.contact), msg.author)] if msg.contact else []
+            top = msg.sip.vias[0] if msg.sip.vias else None
+            claims = [(via_address(top), msg.sender)] if msg.is_request and top else []
+            claims += [(address_of(msg.contact), msg.author)] if msg.contact else []
             for host, who in claims:
                 self.host_votes[host][who] += 1
                 self.host_seen.setdefault((host, who), msg.label)
@@ -212,7 +237,7 @@ class FlowAnalysis:
         """Dialogs set up in the flow, each with the first message that set it up."""
         dialogs: dict[DialogKey, FlowMessage] = {}
         for msg in self.messages:
-            if sets_up_dialog(msg, self.messages):
+            if sets_up_dialog(msg, self.calls[msg.call_id]):
                 dialogs.setdefault(msg.dialog_key, msg)
         return dialogs
 
@@ -224,7 +249,7 @@ class FlowAnalysis:
         if ack.position not in self._acked:
             finals = [
                 m
-                for m in self.before(ack)
+                for m in self.in_call(ack.call_id, before=ack)
                 if m.is_response
                 and m.status >= 200
                 and m.method == "INVITE"
@@ -304,6 +329,26 @@ def sets_up_dialog(msg: FlowMessage, messages: list[FlowMessage]) -> bool:
         for m in messages
         if m.is_request
     )
+
+
+def via_address(via: Via) -> str:
+    """host:port of a Via, its transport deciding the default port."""
+    return address_of(via.sent_by, secure=via.transport.upper() == "TLS")
+
+
+def address_of(sent_by_or_uri: str, secure: bool = False) -> str:
+    """host:port of a sent-by or a SIP URI, the port made explicit (5060, or 5061 for TLS
+    and sips:, RFC 3261 §19.1.2, §18.2.2): one host may hold several participants."""
+    address = sent_by_or_uri.rpartition("@")[2] if "@" in sent_by_or_uri else sent_by_or_uri
+    secure = secure or sent_by_or_uri.lower().startswith("sips:")
+    address = address.partition(":")[2] if address.startswith(("sip:", "sips:")) else address
+    hostport = re.split(r"[;?>]", address, maxsplit=1)[0].lower()
+    if hostport.startswith("["):  # an IPv6 reference: [2001:db8::1]:5060
+        host, _, port = hostport.partition("]")
+        host, port = host + "]", port.lstrip(":")
+    else:
+        host, _, port = hostport.partition(":")
+    return f"{host}:{port or (5061 if secure else 5060)}"
 
 
 def host_of(sent_by_or_uri: str) -> str:

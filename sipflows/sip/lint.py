@@ -9,7 +9,9 @@ Rules (stable names; notes list them in `acknowledges`):
 
 message-parse           The parser's own problems with one message (its errors are errors, its
                         warnings warnings): malformed lines, missing mandatory headers,
-                        Content-Length declared vs actual, "Content-Length: ..." placeholders.
+                        Content-Length declared vs actual. Editorial placeholders ("...",
+                        "[omitted]", "(SDP not shown)") are no defects: one info per message
+                        says what it leaves out, and no rule reads them as values.
 response-matches-request
                         A response answers an earlier request: same top Via (sent-by and
                         branch) and CSeq method, and then the same CSeq number, Call-ID, From,
@@ -39,6 +41,8 @@ cseq-order              Each side's CSeq grows within a dialog, by one (§12.2.1
 remote-target           An in-dialog request goes to the remote target: its Request-URI is the
                         Contact of the other party's last target-refreshing message in the
                         dialog, and its Route is the dialog's route set (§12.2.1.1).
+request-target          An initial request's Request-URI is not one participant's address
+                        while its To names another, to whom the flow delivers it (§8.1.1.1).
 max-forwards            Requests carry Max-Forwards, and a proxy decrements it by one (§16.6).
 via-sent-by             The Via a sender adds names its own host, not a host the flow shows to
                         be another participant's (§8.1.1.7, §18.1.1).
@@ -58,7 +62,8 @@ credentials             Digest credentials answer the last challenge: its realm 
 uri-scheme              Addresses in From, To, Contact, Route, Record-Route, Refer-To and
                         Referred-By are URIs with a scheme (§25.1).
 feature-tags            Contact parameters are RFC 3840 feature tags (base tags, or "+" ones),
-                        and +sip.rendering only appears in INVITE dialogs (RFC 4235 §5.2).
+                        +sip.rendering only appears in INVITE dialogs (RFC 4235 §5.2), and
+                        feature tags are not From or To parameters (RFC 3840 §9, §10).
 replaces-tags           Replaces (RFC 3891 §3) names a dialog of the flow, seen by the recipient
                         of the INVITE: to-tag is the recipient's own tag, from-tag the remote
                         one. A Replaces escaped in a Refer-To URI (or a link in a body) is
@@ -74,15 +79,24 @@ sdp-origin              Within one side's session (Call-ID and that side's tag) 
                         reuse another session's o= (RFC 4566 §5.2).
 dialog-info-version     dialog-info documents of one subscription are numbered 0, 1, 2, ...
                         (RFC 4235 §4.1).
+media-direction         A media leg is drawn the way the session descriptions of its two ends
+                        allow: two-way only when neither says sendonly, recvonly or inactive,
+                        one-way only from a side that may send to one that may receive
+                        (RFC 3264 §6.1); each end's last description in one call counts.
 participants-named      Prose (summary, annotations, media and event texts, notes' discussion
                         and correction) names only people of this flow: a first name of the
                         RFC's cast must be a participant or appear in the messages. Quotations
                         of a note's as_written are the RFC's own words and are not checked, and
                         a note may name whoever its own as_written names.
-label-start-line        A step's caption from the diagram (documents read from an RFC carry it)
-                        agrees with the message's start line.
+label-start-line        A step's caption from the diagram, and the heading of its listing entry
+                        (documents read from an RFC carry them), agree with the message's
+                        start line: the same method or status, no reason phrase after a
+                        method.
 
-Section numbers without an RFC are RFC 3261's.
+Section numbers without an RFC are RFC 3261's. Every finding carries the section it rests on
+(`Finding.rfc`: the first one its sentence cites, else its rule's). A defect that proxies relay
+unchanged is reported once, at the step where it arises, naming the later steps that carry it
+(`Finding.hops`). Hosts are compared with their ports: lanes of a lab capture share one host.
 
 A finding is acknowledged when a note on its step lists its rule in `acknowledges`; a finding on
 no step (one about the whole flow) is acknowledged by any note listing its rule, since such a
@@ -108,6 +122,7 @@ from .analysis import (
     body_text,
     host_of,
     sets_up_dialog,
+    via_address,
 )
 from .message import (
     SdpLine,
@@ -117,7 +132,7 @@ from .message import (
     split_top_level,
 )
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
 
 RULES = (
     "message-parse",
@@ -129,6 +144,7 @@ RULES = (
     "dialog-tags",
     "cseq-order",
     "remote-target",
+    "request-target",
     "max-forwards",
     "via-sent-by",
     "via-received",
@@ -142,6 +158,7 @@ RULES = (
     "sdp",
     "sdp-origin",
     "dialog-info-version",
+    "media-direction",
     "participants-named",
     "label-start-line",
 )
@@ -160,9 +177,11 @@ _CAPTION_SAYS = re.compile(
     r"(?<!\d)[1-6]\d\d(?!\d)|\b(?:INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|SUBSCRIBE|"
     r"NOTIFY|PUBLISH|INFO|REFER|MESSAGE|UPDATE)\b"
 )
-_DIALOG_INFO_VERSION = re.compile(r"<(?:\w+:)?dialog-info\b[^>]*?\sversion\s*=\s*\"(\d+)\"")
+_DIALOG_INFO_TAG = re.compile(r"<(?:\w+:)?dialog-info\b")
+_VERSION_ATTRIBUTE = re.compile(r"\sversion\s*=\s*\"(\d+)\"")
 _HREF = re.compile(r"href\s*=\s*\"([^\"]*)\"", re.IGNORECASE)
-_QUOTED = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d")
+# Quotation marks and the marks that close them.
+QUOTES = {'"': '"', "\u201c": "\u201d"}
 _SPACE = re.compile(r"\s+")
 _CAST_NAME = re.compile(rf"(?<![A-Za-z])({'|'.join(CAST)})(?![A-Za-z])")
 _CAST_ANY_CASE = re.compile(_CAST_NAME.pattern, re.IGNORECASE)
@@ -172,24 +191,79 @@ _CAST_ANY_CASE = re.compile(_CAST_NAME.pattern, re.IGNORECASE)
 class Finding:
     step: str | None
     rule: str
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "info"
     message: str
     acknowledged: bool = False
+    rfc: str = ""  # the section the finding rests on, e.g. "RFC 3261 §17.1.3"
+    hops: tuple[str, ...] = ()  # later steps that carry the same defect on (proxy relays)
+
+    def __post_init__(self) -> None:
+        if not self.rfc:  # every finding rests on a section: the one it cites, or its rule's
+            object.__setattr__(self, "rfc", _rfc_of(self.rule, self.message))
+
+
+# The section each rule rests on, where a finding does not name a more precise one.
+RULE_RFC = {
+    "message-parse": "RFC 3261 §7",
+    "response-matches-request": "RFC 3261 §8.2.6.2",
+    "response-path": "RFC 3261 §18.2.2",
+    "ack": "RFC 3261 §17.1.1.3",
+    "cancel": "RFC 3261 §9.1",
+    "branch-unique": "RFC 3261 §8.1.1.7",
+    "dialog-tags": "RFC 3261 §12.2.1.1",
+    "cseq-order": "RFC 3261 §12.2.1.1",
+    "remote-target": "RFC 3261 §12.2.1.1",
+    "request-target": "RFC 3261 §8.1.1.1",
+    "max-forwards": "RFC 3261 §8.1.1.6",
+    "via-sent-by": "RFC 3261 §18.1.1",
+    "via-received": "RFC 3261 §18.2.1",
+    "required-headers": "RFC 3261 §8.1.1",
+    "proxy-relay": "RFC 3261 §16.6",
+    "credentials": "RFC 3261 §22",
+    "uri-scheme": "RFC 3261 §25.1",
+    "feature-tags": "RFC 3840 §9",
+    "replaces-tags": "RFC 3891 §3",
+    "join-tags": "RFC 3911 §4",
+    "sdp": "RFC 4566 §5",
+    "sdp-origin": "RFC 3264 §8",
+    "dialog-info-version": "RFC 4235 §4.1",
+    "media-direction": "RFC 3264 §6.1",
+    "participants-named": "RFC 3261 §6",
+    "label-start-line": "RFC 3261 §7.1",
+}
+_CITED = re.compile(r"\((?:[^()]*?\b)?(RFC \d+ )?§(\d+(?:\.\d+)*)")
+
+# What an RFC writes where it leaves a value out on purpose: "...", "[omitted]",
+# "(SDP not shown)". Such a value is not read: it is neither right nor wrong.
+_PLACEHOLDER = re.compile(
+    r"\.{3}|\u2026|[\[(<]\s*(?:\.{3}|\u2026)\s*[\])>]|"
+    r"[\[(<]?\s*(?:[\w/+-]+\s+){0,3}(?:omitted|not\s+shown|elided|removed|left\s+out)"
+    r"(?:\s+[\w/+-]+){0,3}\s*[\])>]?",
+    re.IGNORECASE,
+)
+_QUOTED_VALUE = re.compile(r"'([^']*)'")
+_LINE_NUMBER = re.compile(r"\bline \d+")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# Rules that read a message's body.
+BODY_RULES = frozenset({"sdp", "sdp-origin", "dialog-info-version"})
 
 
 def lint_flow(
     document: dict[str, Any],
     *,
     captions: Mapping[str, str] | None = None,
+    headings: Mapping[str, str] | None = None,
     include_acknowledged: bool = False,
 ) -> list[Finding]:
     """Every finding on a validated flow document, in ladder order.
 
     `captions` maps F-labels to what the diagram writes by the arrow, as the RFC reader
-    finds it ("180 Ringing"); without it label-start-line has nothing to compare.
+    finds it ("180 Ringing"), and `headings` to the listing's heading of the message
+    ("200 OK Bob -> Alice"); without them label-start-line has nothing to compare.
     """
-    flow = FlowAnalysis(document, captions or {})
+    flow = FlowAnalysis(document, captions or {}, headings)
     findings = [finding for check in CHECKS.values() for finding in check(flow)]
+    findings = _carried_once(flow, _without_placeholders(flow, findings))
     acknowledged = _acknowledged(document)
     flow_wide = {rule for _, rule in acknowledged}
     marked = [
@@ -201,6 +275,110 @@ def lint_flow(
     order = {label: i for i, label in enumerate(flow.labels)}
     marked.sort(key=lambda f: (order.get(f.step, len(order)), RULES.index(f.rule)))
     return [f for f in marked if include_acknowledged or not f.acknowledged]
+
+
+def _rfc_of(rule: str, message: str) -> str:
+    """The first section the message cites ("RFC 3264 §8", or "§17.1.3" of RFC 3261), else
+    the rule's."""
+    cited = _CITED.search(message)
+    if cited is None:
+        return RULE_RFC.get(rule, "RFC 3261")
+    return f"{(cited[1] or 'RFC 3261 ').strip()} §{cited[2]}"
+
+
+def is_placeholder(value: str) -> bool:
+    return _PLACEHOLDER.fullmatch(value.strip()) is not None
+
+
+def _left_out(msg: FlowMessage) -> list[str]:
+    """What a message leaves out with a placeholder: header names, and "body"."""
+    names = [h.name for h in msg.sip.headers if is_placeholder(h.value)]
+    if msg.sip.body is not None and is_placeholder(msg.sip.body.text):
+        names.append("body")
+    return list(dict.fromkeys(names))
+
+
+def _without_placeholders(flow: FlowAnalysis, findings: list[Finding]) -> list[Finding]:
+    """Findings that do not read a placeholder as a value, and one info per message that
+    has placeholders, saying what is left out."""
+    left_out = {m.label: _left_out(m) for m in flow.all_messages}
+    left_out = {label: names for label, names in left_out.items() if names}
+    if not left_out:
+        return findings
+    kept = []
+    for finding in findings:
+        names = left_out.get(finding.step or "", [])
+        about_body = "body" in names and (
+            finding.rule in BODY_RULES or re.search(r"\b(?:body|SDP|Content-)", finding.message)
+        )
+        quoted = any(
+            f"'{name}'" in finding.message or f" {name} " in finding.message
+            for name in names
+            if name != "body"
+        )
+        if not (about_body or quoted or _quotes_placeholder(finding.message)):
+            kept.append(finding)
+    for msg in flow.all_messages:
+        if msg.label in left_out:
+            parts = ", ".join("the body" if n == "body" else n for n in left_out[msg.label])
+            kept.append(
+                Finding(
+                    msg.label,
+                    "message-parse",
+                    INFO,
+                    f"{msg.label} leaves out {parts} (an editorial placeholder such as '...'): "
+                    f"not checked.",
+                    rfc="RFC 3261 §7",
+                )
+            )
+    return kept
+
+
+def _quotes_placeholder(message: str) -> bool:
+    """Whether a finding's sentence gives a placeholder as a value: quoted ('...') or as a
+    word of its own."""
+    quoted = (m[1] for m in _QUOTED_VALUE.finditer(message))
+    return any(is_placeholder(v) for v in quoted) or any(
+        is_placeholder(word.strip(",.;:()")) for word in message.split() if "..." in word
+    )
+
+
+def _carried_once(flow: FlowAnalysis, findings: list[Finding]) -> list[Finding]:
+    """A defect a proxy relays unchanged is reported once, where it arises, with the steps
+    that carry it on: the same rule saying the same, but for the labels, on a relay of it."""
+    by_label = {m.label: m for m in flow.messages}
+    labels = set(flow.labels)
+
+    def said(finding: Finding) -> str:
+        """The sentence without labels and line numbers, which differ from hop to hop."""
+        text = _LINE_NUMBER.sub("line #", finding.message)
+
+        def label_out(match: re.Match[str]) -> str:
+            core = match[0].rstrip("._-")  # "F2." ends a sentence
+            return "#" + match[0][len(core) :] if core in labels else match[0]
+
+        return _WORD.sub(label_out, text)
+
+    roots: dict[tuple[str, str, int], int] = {}  # (rule, what it says, origin) -> index
+    kept: list[Finding] = []
+    for finding in findings:
+        msg = by_label.get(finding.step or "")
+        if msg is None or finding.severity == INFO:
+            kept.append(finding)
+            continue
+        key = (finding.rule, said(finding), msg.origin.position)
+        root = roots.get(key)
+        if root is not None and msg.received is not None and kept[root].step != msg.label:
+            kept[root] = replace(kept[root], hops=(*kept[root].hops, msg.label))
+            continue
+        roots.setdefault(key, len(kept))
+        kept.append(finding)
+    return [
+        replace(f, message=f"{f.message} The same is carried on in {', '.join(f.hops)}.")
+        if f.hops
+        else f
+        for f in kept
+    ]
 
 
 def _acknowledged(document: dict[str, Any]) -> set[tuple[str | None, str]]:
@@ -216,14 +394,28 @@ def _acknowledged(document: dict[str, Any]) -> set[tuple[str | None, str]]:
 
 def check_message_parse(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.all_messages:
+        swallowed = _headers_read_as_body(msg.sip)
         for problem in msg.sip.problems:
-            if not _reported_by_max_forwards(msg.sip, problem.message):
-                yield Finding(
-                    msg.label,
-                    "message-parse",
-                    problem.severity,
-                    f"{msg.label} line {problem.line}: {problem.message}",
-                )
+            if _reported_by_max_forwards(msg.sip, problem.message):
+                continue
+            if any(f"no {name} header" in problem.message for name in swallowed):
+                continue  # the header is there, under the line that broke the header block
+            text = f"{msg.label} line {problem.line}: {problem.message}"
+            if swallowed and BROKEN_HEADERS in problem.message:
+                text += f" The {' and '.join(swallowed)} below it are read as body."
+            yield Finding(msg.label, "message-parse", problem.severity, text)
+
+
+BROKEN_HEADERS = "The empty line that ends the headers is missing"
+
+
+def _headers_read_as_body(sip: SipMessage) -> list[str]:
+    """Headers written below a line that broke the header block, so read as the body."""
+    if sip.body is None or not any(BROKEN_HEADERS in p.message for p in sip.problems):
+        return []
+    names = ("Content-Type", "Content-Length")
+    lines = sip.body.text.splitlines()
+    return [name for name in names if any(line.startswith(f"{name}:") for line in lines)]
 
 
 def _reported_by_max_forwards(sip: SipMessage, problem: str) -> bool:
@@ -278,7 +470,7 @@ def _closest_request(flow: FlowAnalysis, response: FlowMessage) -> FlowMessage |
 
     candidates = [
         m
-        for m in flow.before(response)
+        for m in flow.in_call(response.call_id, before=response)
         if m.is_request and m.sip.method != "ACK" and m.call_id == response.call_id
     ]
     return max(candidates, key=score, default=None)
@@ -406,7 +598,7 @@ def _non_2xx_ack_problems(
 
 def _copied_from(msg: FlowMessage, original: FlowMessage) -> Iterator[str]:
     """Request-URI, CSeq number, From tag and Route that ACK (non-2xx) and CANCEL copy."""
-    if msg.sip.request_uri != original.sip.request_uri:
+    if not same_uri(msg.sip.request_uri, original.sip.request_uri):
         yield (
             f"has Request-URI {msg.sip.request_uri}, not {original.label}'s "
             f"{original.sip.request_uri}"
@@ -457,7 +649,7 @@ def check_cancel(flow: FlowAnalysis) -> Iterator[Finding]:
 def _cancelled_request(flow: FlowAnalysis, cancel: FlowMessage) -> FlowMessage | None:
     invites = [
         m
-        for m in flow.before(cancel)
+        for m in flow.in_call(cancel.call_id, before=cancel)
         if m.sip.method == "INVITE" and m.sender == cancel.sender and m.call_id == cancel.call_id
     ]
     same_via = [m for m in invites if m.vias[:1] == cancel.vias[:1]]
@@ -485,7 +677,7 @@ def _cancel_copy_problems(
 
 
 def _cancel_timing_problems(flow: FlowAnalysis, cancel: FlowMessage, invite: FlowMessage):
-    answers = [m for m in flow.before(cancel) if m.request is invite]
+    answers = [m for m in flow.answers[invite.position] if m.position < cancel.position]
     if not any(100 <= m.status < 200 for m in answers):
         yield (
             ERROR,
@@ -508,11 +700,28 @@ def _cancel_timing_problems(flow: FlowAnalysis, cancel: FlowMessage, invite: Flo
 # --- transactions and dialogs --------------------------------------------------------------
 
 
+def _retransmission_of(flow: FlowAnalysis, request: FlowMessage) -> FlowMessage | None:
+    """The earlier request this one retransmits: the same sender sending the same method,
+    CSeq and Vias again (RFC 3261 §17.1.1.2)."""
+    for other in reversed(flow.in_call(request.call_id, before=request)):
+        if (
+            other.is_request
+            and other.sender == request.sender
+            and other.sip.method == request.sip.method
+            and other.cseq == request.cseq
+            and other.vias == request.vias
+        ):
+            return other
+    return None
+
+
 def check_branch_unique(flow: FlowAnalysis) -> Iterator[Finding]:
     used: dict[tuple[str, str | None], FlowMessage] = {}
     for request in flow.requests():
         if not request.vias or request.sip.method == "CANCEL" or flow.is_non_2xx_ack(request):
             continue  # these reuse the INVITE's branch on purpose (cancel/ack check them)
+        if _retransmission_of(flow, request) is not None:
+            continue  # a retransmission is the same request, branch and all
         key = (request.sender, request.vias[0][1])
         earlier = used.setdefault(key, request)
         if earlier is request or _is_own_invite(flow, request, earlier):
@@ -623,9 +832,10 @@ def _tagged_request(flow: FlowAnalysis, response: FlowMessage) -> FlowMessage | 
 def _notifier_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     """Without forking, a NOTIFY comes from the dialog the 2xx to SUBSCRIBE/REFER set up."""
     for notify in flow.requests("NOTIFY"):
-        for accepted in flow.responses():
+        for accepted in flow.in_call(notify.call_id):
             if (
-                200 <= accepted.status < 300
+                accepted.is_response
+                and 200 <= accepted.status < 300
                 and accepted.method in ("SUBSCRIBE", "REFER")
                 and accepted.call_id == notify.call_id
                 and accepted.from_tag == notify.to_tag
@@ -649,10 +859,14 @@ def check_cseq_order(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
         if request.origin is not request or request.sip.method in ("ACK", "CANCEL"):
             continue
-        if request.number is None:
+        if request.number is None or _retransmission_of(flow, request) is not None:
             continue
         history = sent[(request.call_id, request.from_tag)]
-        previous = [m for m in history if m.to_tag in (None, request.to_tag)]
+        # The same author's requests: a relay the flow does not recognise (its Vias were
+        # mangled) is no request of its own.
+        previous = [
+            m for m in history if m.to_tag in (None, request.to_tag) and m.author == request.author
+        ]
         history.append(request)
         if previous:
             yield from _cseq_step(flow, previous[-1], request)
@@ -699,8 +913,8 @@ def _remote_target(flow: FlowAnalysis, request: FlowMessage) -> FlowMessage | No
     """The peer's last message in the dialog whose Contact sets the remote target."""
     peer, own = request.to_tag, request.from_tag
     found = None
-    for msg in flow.before(request):
-        if msg.call_id != request.call_id or msg.author_tag != peer or not msg.contact:
+    for msg in flow.in_call(request.call_id, before=request):
+        if msg.author_tag != peer or not msg.contact:
             continue
         if msg.peer_tag not in (None, own) or msg.method not in TARGET_REFRESH:
             continue
@@ -716,7 +930,7 @@ def _target_problems(flow: FlowAnalysis, request: FlowMessage, target: str | Non
     routes = _route_set(flow, request)
     strict = bool(routes) and ";lr" not in routes[0]
     expected_uri = routes[0] if strict else target
-    if request.sip.request_uri != expected_uri:
+    if not same_uri(request.sip.request_uri, expected_uri):
         yield (
             f"has Request-URI {request.sip.request_uri}, but in this dialog requests go to "
             f"the remote target {target}, the Contact of {source} (RFC 3261 §12.2.1.1)"
@@ -725,20 +939,59 @@ def _target_problems(flow: FlowAnalysis, request: FlowMessage, target: str | Non
         return  # proxies take their own entry off the Route; the UAC's is what counts
     expected_route = routes[1:] + [target] if strict else routes
     got = [parse_name_addr(v).uri for v in request.sip.header_values("Route")]
-    if got != expected_route:
+    if len(got) != len(expected_route) or not all(map(same_uri, got, expected_route)):
         yield (
             f"has Route {', '.join(got) or '(none)'}, but the dialog's route set is "
             f"{', '.join(expected_route) or 'empty'} (RFC 3261 §12.2.1.1)"
         )
 
 
+# URI parameters that make two SIP URIs differ even when only one of them has it (§19.1.4).
+_DECISIVE_PARAMS = ("user", "ttl", "method", "maddr")
+
+
+def same_uri(a: str | None, b: str | None) -> bool:
+    """Whether two SIP URIs are equivalent (RFC 3261 §19.1.4): scheme and host without
+    regard to case, user and port exact, parameters in both equal, user, ttl, method and
+    maddr equal wherever one has them, headers equal; other URIs compared as written."""
+    if a is None or b is None or a == b:
+        return a == b
+    first, second = _uri_parts(a), _uri_parts(b)
+    if first is None or second is None:
+        return False
+    (where_a, params_a, headers_a), (where_b, params_b, headers_b) = first, second
+    if where_a != where_b or headers_a != headers_b:
+        return False
+    shared = params_a.keys() & params_b.keys()
+    decisive = {p for p in _DECISIVE_PARAMS if p in params_a or p in params_b}
+    return all(params_a.get(p) == params_b.get(p) for p in shared | decisive)
+
+
+def _uri_parts(uri: str) -> tuple[tuple[str, str, str], dict[str, str | None], str] | None:
+    """((scheme, user, host:port), parameters, headers) of a sip: or sips: URI."""
+    scheme, colon, rest = uri.partition(":")
+    if not colon or scheme.lower() not in ("sip", "sips"):
+        return None
+    rest, _, headers = rest.partition("?")
+    user, at, hostpart = rest.rpartition("@")
+    hostport, _, params = hostpart.partition(";")
+    names = {
+        name.lower(): (value.lower() if value is not None else None)
+        for name, value in parse_params(params).items()
+    }
+    return (scheme.lower(), user if at else "", hostport.lower()), names, headers
+
+
 def _route_set(flow: FlowAnalysis, request: FlowMessage) -> list[str] | None:
     """The author's route set (RFC 3261 §12.1): the Record-Route of the message that set the
     dialog up as it reached the author, reversed when that was a response; None if unknown."""
+    call = flow.in_call(request.call_id)
     setups = [
-        m for m in flow.before(request) if m.origin is m and m.dialog_key == request.dialog_key
+        m
+        for m in call
+        if m.position < request.position and m.origin is m and m.dialog_key == request.dialog_key
     ]
-    setups = [m for m in setups if sets_up_dialog(m, flow.messages)]
+    setups = [m for m in setups if sets_up_dialog(m, call)]
     if not setups:
         return None
     setup = setups[-1]  # a 2xx recomputes the route set of its early dialog (§13.2.2.4)
@@ -748,11 +1001,44 @@ def _route_set(flow: FlowAnalysis, request: FlowMessage) -> list[str] | None:
         carrier, reverse = setup.request.origin, False
     else:
         return None
-    hops = [m for m in flow.messages if m.origin is carrier and m.receiver == request.author]
+    hops = [m for m in call if m.origin is carrier and m.receiver == request.author]
     if not hops:
         return None
     routes = [parse_name_addr(v).uri for v in hops[-1].sip.header_values("Record-Route")]
     return routes[::-1] if reverse else routes
+
+
+def check_request_target(flow: FlowAnalysis) -> Iterator[Finding]:
+    """An initial request goes to the party it is for: a Request-URI that is one
+    participant's address while the To and the flow deliver it to another (§8.1.1.1)."""
+    for request in flow.requests():
+        if (
+            request.origin is not request
+            or request.to_tag
+            or request.sip.method
+            in (
+                "ACK",
+                "CANCEL",
+            )
+        ):
+            continue
+        uri, to = request.sip.request_uri, request.sip.header("To")
+        named, addressed = flow.uri_owner(uri or ""), flow.uri_owner(_uri_of(to))
+        reached = _final_receiver(flow, request)
+        if named and addressed and named != addressed == reached:
+            yield Finding(
+                request.label,
+                "request-target",
+                WARNING,
+                f"{request.label}'s Request-URI {uri} is {flow.who(named)}'s address, but "
+                f"its To names {flow.who(addressed)}, to whom the flow delivers it: the "
+                f"initial Request-URI is the address of the party the request is for, "
+                f"usually the To URI (RFC 3261 §8.1.1.1).",
+            )
+
+
+def _uri_of(value: str | None) -> str:
+    return parse_name_addr(value).uri if value else ""
 
 
 def check_max_forwards(flow: FlowAnalysis) -> Iterator[Finding]:
@@ -781,9 +1067,9 @@ def check_max_forwards(flow: FlowAnalysis) -> Iterator[Finding]:
 
 def check_via_sent_by(flow: FlowAnalysis) -> Iterator[Finding]:
     for request in flow.requests():
-        if not request.vias:
+        if not request.sip.vias:
             continue
-        host = host_of(request.vias[0][0])
+        host = via_address(request.sip.vias[0])
         votes = flow.host_votes[host]
         owner, count = max(votes.items(), key=lambda item: item[1])
         if votes[request.sender] < count:
@@ -906,11 +1192,11 @@ def check_proxy_relay(flow: FlowAnalysis) -> Iterator[Finding]:
 
 def _relay_changes(received: SipMessage, relayed: SipMessage) -> Iterator[tuple[str, str]]:
     before, after = _header_map(received), _header_map(relayed)
-    for name in before.keys() - after.keys() - RELAY_MAY_REMOVE:
+    for name in sorted(before.keys() - after.keys() - RELAY_MAY_REMOVE):
         yield ERROR, f"drops {name}: a proxy keeps every header field it has no reason to touch"
-    for name in after.keys() - before.keys():
+    for name in sorted(after.keys() - before.keys()):
         yield WARNING, f"adds {name}: a proxy adds header fields for itself, not for the UA"
-    for name in before.keys() & after.keys():
+    for name in sorted(before.keys() & after.keys()):
         if before[name] != after[name] and name not in RELAY_MAY_REMOVE:
             yield ERROR, f"changes {name}: a proxy passes it on as it came"
     if body_text(received) != body_text(relayed):
@@ -1009,11 +1295,8 @@ def _credential_finding(
 def _last_challenge(flow: FlowAnalysis, request: FlowMessage, header: str) -> FlowMessage | None:
     challenges = [
         m
-        for m in flow.before(request)
-        if m.is_response
-        and m.receiver == request.sender
-        and m.call_id == request.call_id
-        and m.sip.headers_named(header)
+        for m in flow.in_call(request.call_id, before=request)
+        if m.is_response and m.receiver == request.sender and m.sip.headers_named(header)
     ]
     return challenges[-1] if challenges else None
 
@@ -1053,6 +1336,13 @@ CONTACT_PARAMS = frozenset(
 )
 
 
+# RFC 3840 §9's base feature tags: none of them is a From or To parameter.
+FEATURE_TAGS = frozenset(
+    "audio automata class duplex data control mobility description events priority methods "
+    "schemes application video language type isfocus actor text extensions".split()
+)
+
+
 def check_feature_tags(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
         if msg.origin is not msg:
@@ -1062,6 +1352,23 @@ def check_feature_tags(flow: FlowAnalysis) -> Iterator[Finding]:
                 problem = _feature_tag_problem(flow, msg, name)
                 if problem:
                     yield Finding(msg.label, "feature-tags", WARNING, f"{msg.label}'s {problem}.")
+        yield from _misplaced_feature_tags(msg)
+
+
+def _misplaced_feature_tags(msg: FlowMessage) -> Iterator[Finding]:
+    """Feature tags describe a device and go in Contact (RFC 3840 §9, §10), not in the
+    From or To, which name a user."""
+    for header in ("From", "To"):
+        for value in msg.sip.header_values(header):
+            for name in parse_name_addr(value).params:
+                if name.startswith("+") or name in FEATURE_TAGS:
+                    yield Finding(
+                        msg.label,
+                        "feature-tags",
+                        WARNING,
+                        f"{msg.label}'s {header} carries the feature tag ;{name}, which "
+                        f"describes a device and belongs in its Contact (RFC 3840 §9, §10).",
+                    )
 
 
 def _feature_tag_problem(flow: FlowAnalysis, msg: FlowMessage, name: str) -> str | None:
@@ -1159,7 +1466,7 @@ def _reference(where: str, value: str, target: str, recipient: str | None, asker
 
 def _final_receiver(flow: FlowAnalysis, request: FlowMessage) -> str | None:
     """Where a request ends up: the receiver of its last relay, unless that is a proxy."""
-    receiver = [m for m in flow.messages if m.origin is request][-1].receiver
+    receiver = [m for m in flow.in_call(request.call_id) if m.origin is request][-1].receiver
     roles = {p["key"]: p["role"] for p in flow.document["participants"]}
     return None if roles.get(receiver) == "proxy" else receiver
 
@@ -1233,11 +1540,8 @@ def _replacement_target(
     key = _recipient(flow, ref)
     contacts = [
         m
-        for m in flow.before(msg)
-        if m.call_id == ref.call_id
-        and m.author == key
-        and m.contact
-        and m.author_tag in (ref.to_tag, ref.from_tag)
+        for m in flow.in_call(ref.call_id, before=msg)
+        if m.author == key and m.contact and m.author_tag in (ref.to_tag, ref.from_tag)
     ]
     if contacts and contacts[-1].contact != ref.target:
         yield Finding(
@@ -1388,10 +1692,9 @@ def check_dialog_info_version(flow: FlowAnalysis) -> Iterator[Finding]:
         body = notify.sip.body
         if body is None or body.kind != "dialog-info" or notify.origin is not notify:
             continue
-        match = _DIALOG_INFO_VERSION.search(body.text)
-        if match is None:
+        version = _dialog_info_version(body.text)
+        if version is None:
             continue
-        version = int(match[1])
         event = parse_params((notify.sip.header("Event") or "").partition(";")[2]).get("id")
         key = (notify.call_id, notify.from_tag, notify.to_tag, event)
         expected, after = _expected_version(flow, notify, last.get(key))
@@ -1407,6 +1710,22 @@ def check_dialog_info_version(flow: FlowAnalysis) -> Iterator[Finding]:
         last[key] = (notify, version)
 
 
+def _dialog_info_version(text: str) -> int | None:
+    """The version attribute of the first <dialog-info> tag that has one.
+
+    Each stretch of text is looked at once: a tag runs to its '>', and tags opened inside an
+    unclosed one end where it ends, so they cannot hold a version it does not."""
+    position = 0
+    while (tag := _DIALOG_INFO_TAG.search(text, position)) is not None:
+        end = text.find(">", tag.end())
+        end = len(text) if end == -1 else end
+        version = _VERSION_ATTRIBUTE.search(text, tag.end(), end)
+        if version is not None:
+            return int(version[1])
+        position = end
+    return None
+
+
 def _expected_version(
     flow: FlowAnalysis, notify: FlowMessage, previous: tuple[FlowMessage, int] | None
 ) -> tuple[int | None, str]:
@@ -1415,15 +1734,66 @@ def _expected_version(
         return previous[1] + 1, f"{previous[0].label} had version {previous[1]}"
     initial = [
         m
-        for m in flow.before(notify)
-        if m.sip.method == "SUBSCRIBE"
-        and not m.to_tag
-        and m.call_id == notify.call_id
-        and m.from_tag == notify.to_tag
+        for m in flow.in_call(notify.call_id, before=notify)
+        if m.sip.method == "SUBSCRIBE" and not m.to_tag and m.from_tag == notify.to_tag
     ]
     if initial:
         return 0, f"it is the first document of the subscription {initial[-1].label} started"
     return None, ""
+
+
+def check_media_direction(flow: FlowAnalysis) -> Iterator[Finding]:
+    """A media leg goes the way the two ends' session descriptions let it (RFC 3264 §6.1)."""
+    messages = iter(flow.messages)
+    latest: dict[str, FlowMessage] = {}  # each lane's last SDP, as the flow reaches the leg
+    pending = next(messages, None)
+    for index, step in enumerate(flow.document["steps"]):
+        while pending is not None and pending.position < index:
+            body = pending.sip.body
+            if body is not None and body.kind == "sdp" and pending.origin is pending:
+                latest[pending.author] = pending
+            pending = next(messages, None)
+        if step["kind"] == "media" and step["media"] != "none":
+            problem = _direction_problem(flow, step, latest)
+            if problem:
+                yield Finding(step["label"], "media-direction", WARNING, problem)
+
+
+def _direction_problem(
+    flow: FlowAnalysis, step: dict[str, Any], latest: dict[str, FlowMessage]
+) -> str | None:
+    sender, receiver = latest.get(step["from"]), latest.get(step["to"])
+    if sender is None or receiver is None or sender.call_id != receiver.call_id:
+        return None  # the flow does not show the session both ends agreed on
+    wants = {"sendonly": (True, False), "recvonly": (False, True), "inactive": (False, False)}
+    for msg, sends in ((sender, True), (receiver, False)):
+        direction = _sdp_direction(msg)
+        can_send, can_receive = wants.get(direction, (True, True))
+        two_way = step["media"] == "two-way"
+        if (two_way or sends) and not can_send or (two_way or not sends) and not can_receive:
+            return (
+                f"{step['label']} is drawn {step['media']} between {flow.who(step['from'])} "
+                f"and {flow.who(step['to'])}, but {flow.who(msg.author)}'s last session "
+                f"description ({msg.label}) says a={direction} (RFC 3264 §6.1)."
+            )
+    return None
+
+
+def _sdp_direction(msg: FlowMessage) -> str:
+    """The direction of a description's first stream: its own attribute, else the session's."""
+    assert msg.sip.body is not None
+    session, media, in_media = "sendrecv", None, False
+    for line in msg.sip.body.sdp:
+        if line.type == "m":
+            if in_media:
+                break
+            in_media = True
+        elif line.type == "a" and line.value in ("sendrecv", "sendonly", "recvonly", "inactive"):
+            if in_media:
+                media = line.value
+            else:
+                session = line.value
+    return media or session
 
 
 # --- prose and captions --------------------------------------------------------------------
@@ -1475,19 +1845,46 @@ def _prose(document: dict[str, Any]) -> Iterator[tuple[str | None, str, list[str
 
 def _without_quotes_of(text: str, quoted: list[str]) -> str:
     """The text minus quotations of the RFC's own words (a note's as_written)."""
+    kept, position = [], 0
+    for start, end in _quotations(text):
+        inner = _SPACE.sub(" ", text[start + 1 : end - 1]).strip()
+        if any(inner in source for source in quoted if source):
+            kept.append(text[position:start])
+            position = end
+    return "".join(kept) + text[position:]
 
-    def keep(match: re.Match) -> str:
-        inner = _SPACE.sub(" ", match[1] or match[2]).strip()
-        return "" if any(inner in source for source in quoted if source) else match[0]
 
-    return _QUOTED.sub(keep, text)
+def _quotations(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each quotation, leftmost first: an opening mark, at least one
+    character, its closing mark. Each mark is looked for once past the previous one, so
+    the time is linear however many marks are left open."""
+    next_open = {mark: text.find(mark) for mark in QUOTES}
+    position = 0
+    while True:
+        open_at = {mark: at for mark, at in next_open.items() if at != -1}
+        if not open_at:
+            return
+        mark = min(open_at, key=open_at.__getitem__)
+        start = open_at[mark]
+        close = text.find(QUOTES[mark], start + 1)
+        if close == -1:  # no closing mark is left for this kind of quotation
+            next_open[mark] = -1
+            continue
+        if close == start + 1:  # an empty quotation is none: its closing mark may open one
+            position = start + 1
+        else:
+            yield start, close + 1
+            position = close + 1
+        for other, at in next_open.items():
+            if at != -1 and at < position:
+                next_open[other] = text.find(other, position)
 
 
 def check_label_start_line(flow: FlowAnalysis) -> Iterator[Finding]:
     for msg in flow.messages:
+        actual = str(msg.status) if msg.is_response else msg.sip.method
         caption = flow.captions.get(msg.label, "")
         said = _caption_says(caption)
-        actual = str(msg.status) if msg.is_response else msg.sip.method
         if said is not None and said != actual:
             yield Finding(
                 msg.label,
@@ -1496,6 +1893,39 @@ def check_label_start_line(flow: FlowAnalysis) -> Iterator[Finding]:
                 f"The diagram labels {msg.label} '{caption}' but the message is "
                 f"'{msg.sip.start_line}'.",
             )
+        heading = flow.headings.get(msg.label, "")
+        problem = _heading_problem(msg, heading.partition("->")[0].split(), actual)
+        if problem:
+            yield Finding(
+                msg.label,
+                "label-start-line",
+                ERROR,
+                f"The listing heads {msg.label} '{heading}' but the message is "
+                f"'{msg.sip.start_line}': {problem} (RFC 3261 §7.1, §7.2).",
+            )
+
+
+# Reason phrases of responses (RFC 3261 §21) that a heading may give after a status code.
+REASON_WORDS = frozenset(
+    "OK Trying Ringing Accepted Busy Unauthorized Forbidden Found Progress Queued "
+    "Terminated Unavailable Declined Required".split()
+)
+
+
+def _heading_problem(msg: FlowMessage, words: list[str], actual: str | None) -> str | None:
+    """What a listing heading ("200 OK Bob", "INVITE Alice") says that the message is not."""
+    if not words:
+        return None
+    first = words[0].strip("()")
+    if re.fullmatch(r"[1-6]\d\d", first):
+        return None if first == actual else f"the heading names a {first} response"
+    if not _CAPTION_SAYS.fullmatch(first):
+        return None  # the heading does not name the message (ISUP, a description...)
+    if first != actual:
+        return f"the heading names a {first}"
+    if msg.is_request and len(words) > 1 and words[1] in REASON_WORDS:
+        return f"{first} is a request, but '{words[1]}' is the reason phrase of a response"
+    return None
 
 
 def _caption_says(caption: str) -> str | None:
@@ -1514,6 +1944,7 @@ CHECKS: dict[str, Callable[[FlowAnalysis], Iterator[Finding]]] = {
     "dialog-tags": check_dialog_tags,
     "cseq-order": check_cseq_order,
     "remote-target": check_remote_target,
+    "request-target": check_request_target,
     "max-forwards": check_max_forwards,
     "via-sent-by": check_via_sent_by,
     "via-received": check_via_received,
@@ -1527,6 +1958,7 @@ CHECKS: dict[str, Callable[[FlowAnalysis], Iterator[Finding]]] = {
     "sdp": check_sdp,
     "sdp-origin": check_sdp_origin,
     "dialog-info-version": check_dialog_info_version,
+    "media-direction": check_media_direction,
     "participants-named": check_participants_named,
     "label-start-line": check_label_start_line,
 }

@@ -49,7 +49,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from .flowdoc import FlowDocumentError, validate_document
@@ -58,7 +58,7 @@ from .rfc5359 import FLOW_SLOTS
 WARNING, INFO = "warning", "info"
 
 FOOTER_RE = re.compile(r"\[Page \d+\]\s*$")
-RUNNING_HEADER_RE = re.compile(r"^(?:RFC \d+|Internet-Draft)\s")
+RUNNING_HEADER_RE = re.compile(r"^(?:RFC \d+|Internet-Draft)\s", re.IGNORECASE)
 DOCUMENT_RE = re.compile(r"^(?:RFC (\d+) {2,}|Request for Comments:\s*(\d+))")
 HEADING_RES = (
     re.compile(r"^(?P<number>\d+(?:\.\d+)+\.?|\d+\.)\s+(?P<title>[A-Z0-9].*?)\s*$"),
@@ -69,18 +69,45 @@ DOT_LEADERS_RE = re.compile(r"\.\s?\.\s?\.")
 MESSAGE_DETAILS_RE = re.compile(r"^\s*Message Details\s*$", re.IGNORECASE)
 
 PURE_LIFELINES_RE = re.compile(r"^[ |]*\|[ |]*\|[ |]*$")
-ARROW_PIECE_RE = re.compile(r"<?(?:-{2,}|={2,})>?")
+ARROW_PIECE_RE = re.compile(r"<?(?:-{2,}|={2,}|\.{4,})>?")
+MEDIA_STROKES = "=."
 F_LABEL_RE = re.compile(r"(?<![A-Za-z0-9])F(\d+)(?![A-Za-z0-9])")
+# "(7)": the other way call-flow RFCs number their arrows; read as F7.
+NUMBER_LABEL_RE = re.compile(r"(?<![\w(*])(?:\((\d+)\)|\*(\d+))(?![\w)])")
+SIP_WORD_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?:[1-6]\d\d|[1-6]xx|INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|"
+    r"SUBSCRIBE|NOTIFY|PUBLISH|INFO|REFER|MESSAGE|UPDATE)(?![A-Za-z0-9])"
+)
+FIGURE_RE = re.compile(r"^\s*Figure\s+(\d+)\s*[:.]?\s*(.*?)\s*$")
 NO_MEDIA_RE = re.compile(r"^\W*no\b.*\b(?:rtp|media)\b", re.IGNORECASE)
 
-ENTRY_RE = re.compile(r"^\s*F(?P<number>\d+)\b[ \t]*(?P<rest>.*?)\s*$")
-START_LINE_RE = re.compile(r"^(?:[A-Z][A-Z-]* \S+ SIP/2\.0|SIP/2\.0 \d{3}\b.*)$")
+# "F1 INVITE Alice -> Bob", or numbered the other ways: "(1)", "Message *1:", "Message 1:".
+ENTRY_RE = re.compile(
+    r"^\s*(?:F|\(|\*|Message\s+[*#(]?F?)(?P<number>\d+)\)?:?(?![\w.])[ \t]*(?P<rest>.*?)\s*$"
+)
+START_LINE_RE = re.compile(r"^(?:[A-Z][A-Z-]* +\S+ +SIP/2\.0|SIP/2\.0 +\d{3}\b.*)$")
+SINGLE_SPACED_START_RE = re.compile(r"^(?:[A-Z][A-Z-]* \S+ SIP/2\.0|SIP/2\.0 \d{3} \S.*)$")
+REFERENCE_RE = re.compile(
+    r"^(?:same as|identical to|resend of|retransmission of|repeat of)\s+"
+    r"(?:message\s+)?\(?F(?P<number>\d+)\)?",
+    re.IGNORECASE,
+)
+MAX_HEADING_LENGTH = 48  # longer lines that start with an F-label are prose
+# An entry without label ("GW 1 -> PBX A", then "Seizure"): it ends the message before it.
+UNLABELLED_HEADING_RE = re.compile(
+    r"^[A-Z][\w.'-]*(?: [\w.'-]+){0,3} ?-> ?[A-Z][\w.'-]*(?: [\w.'-]+){0,3}$"
+)
 HEADER_FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.!%*+`'~-]*:")
 ALL_ONE_LINE = ("<allOneLine>", "</allOneLine>")
+ALL_ONE_LINE_OPEN_RE = re.compile(r"^<\s*allOneLine\s*>$", re.IGNORECASE)
+ALL_ONE_LINE_CLOSE_RE = re.compile(r"^<\s*/?\s*/?\s*allOneLine\b.*>?$", re.IGNORECASE)
 
 NAME_SLACK = 2  # a name may start or end this many columns beyond its lifeline
+NAME_REACH = 6  # a name over no lifeline still names one this near, if no other name does
 MAX_NAME_LENGTH = 24  # longer runs of words over a ladder are prose, not lane names
 MAX_NAME_ROWS = 4
+MAX_BREAK_LINES = 3  # lines of prose or notes that may interrupt one ladder
+MAX_MARK_LENGTH = 12  # words beside a ladder this short mark its arrows ("dialog1")
 ROLE_WORDS = {"proxy": ("proxy",), "server": ("server", "focus", "controller", "registrar")}
 
 
@@ -100,6 +127,7 @@ class Comment(NamedTuple):
     section: str
     label: str
     text: str
+    flow: str = ""  # the slug of the flow read (a section may hold several figures)
 
 
 class Caption(NamedTuple):
@@ -108,6 +136,7 @@ class Caption(NamedTuple):
     section: str
     label: str
     text: str
+    flow: str = ""
 
 
 @dataclass
@@ -117,6 +146,7 @@ class RfcReading:
     problems: list[ReaderProblem] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     captions: list[Caption] = field(default_factory=list)
+    headings: list[Caption] = field(default_factory=list)  # "ACK Carol -> Bob" of F11
 
 
 def read_call_flows(
@@ -156,6 +186,8 @@ def clean_pages(text: str) -> list[SourceLine]:
         if footer or line.startswith("\f"):
             while lines and not lines[-1].text:  # the padding above the footer
                 lines.pop()
+            if not footer:  # what follows the form feed is the new page's first line
+                raw[index] = line.lstrip("\f")
             index = _skip_page_top(raw, index + 1 if footer else index)
             after_break = True
             continue
@@ -292,6 +324,7 @@ class DrawnStep:
     label: str | None = None
     ends: tuple[int, int] | None = None
     media: str | None = None
+    shared: bool = False  # one of several labels on one arrow: the listing gives its ends
 
 
 @dataclass
@@ -301,7 +334,8 @@ class Diagram:
 
 
 def find_diagrams(body: Sequence[SourceLine]) -> list[tuple[int, int]]:
-    """(start, stop) of each ladder: rows holding `|`, blank rows between them included."""
+    """(start, stop) of each ladder: rows holding `|`, blank rows between them included, and
+    a few lines of prose or notes that break the lifelines when the same lifelines go on."""
     spans: list[tuple[int, int]] = []
     index = 0
     while index < len(body):
@@ -313,10 +347,28 @@ def find_diagrams(body: Sequence[SourceLine]) -> list[tuple[int, int]]:
             if "|" in body[index].text:
                 stop = index + 1
             index += 1
-        if any(ARROW_PIECE_RE.search(line.text) for line in body[start:stop]):
+        if spans and _continues_ladder(body, spans[-1], (start, stop)):
+            spans[-1] = (spans[-1][0], stop)
+        else:
             spans.append((start, stop))
         index = stop
-    return spans
+    return [s for s in spans if any(ARROW_PIECE_RE.search(line.text) for line in body[s[0] : s[1]])]
+
+
+def _continues_ladder(
+    body: Sequence[SourceLine], before: tuple[int, int], after: tuple[int, int]
+) -> bool:
+    """Whether the lines between two runs of lifelines only interrupt one ladder."""
+    gap = [line.text for line in body[before[1] : after[0]] if line.text.strip()]
+    if len(gap) > MAX_BREAK_LINES or any(
+        FIGURE_RE.match(text) or MESSAGE_DETAILS_RE.match(text) or _heading(text) for text in gap
+    ):
+        return False
+    first = _lane_columns([line.text for line in body[before[0] : before[1]]])
+    second = _lane_columns([line.text for line in body[after[0] : after[1]]])
+    return len(first) == len(second) >= 2 and all(
+        abs(a - b) <= 1 for a, b in zip(first, second, strict=True)
+    )
 
 
 def read_diagram(
@@ -378,7 +430,8 @@ def _continues(text: str, before: tuple[int, int], after: tuple[int, int]) -> bo
         return False
     if stroke == "-" and first.startswith("<") and second.endswith(">"):
         return False  # two messages leaving one lane
-    return between == "|" or ("|" not in between and bool(between.strip()))
+    # A crossed lifeline, maybe with a space either side ("--- | --->"), or a caption.
+    return between.strip() == "|" or ("|" not in between and bool(between.strip()))
 
 
 def _blank_out(text: str) -> str:
@@ -411,6 +464,12 @@ def _arrows(
     return arrows
 
 
+def _labels_in(text: str) -> list[str]:
+    """The F-labels a caption holds, "(7)" read as F7."""
+    numbered = [a or b for a, b in NUMBER_LABEL_RE.findall(text)]
+    return [f"F{n}" for n in F_LABEL_RE.findall(text) + numbered]
+
+
 def _chunks(row: int, text: str) -> list[Chunk]:
     """Words between lifelines; a wide gap separates two notes."""
     chunks = []
@@ -438,8 +497,10 @@ def _lane_names(
     lifeline has not started yet (a name's last word may sit beside other lifelines)."""
     parts: list[list[str]] = [[] for _ in columns]
     for line in _name_lines(body, start, columns):
-        for match in re.finditer(r"\S+(?: \S+)*", line.text):
-            lane = _lane_under(columns, match.start(), match.end())
+        runs = list(re.finditer(r"\S+(?: \S+)*", line.text))
+        # As many names as lifelines: each names its own, however far off it is written.
+        lanes = range(len(columns)) if len(runs) == len(columns) else _nearest_lanes(columns, runs)
+        for match, lane in zip(runs, lanes, strict=True):
             if lane is None:
                 report.warn(line.number, f"name '{match.group()}' is over no lifeline")
             else:
@@ -452,7 +513,7 @@ def _lane_names(
             chunk.row < first_arrow
             and lane is not None
             and chunk.row < started[lane]
-            and not F_LABEL_RE.search(chunk.text)
+            and not _labels_in(chunk.text)
         ):
             parts[lane].append(chunk.text)
         else:
@@ -463,6 +524,22 @@ def _lane_names(
             report.warn(rows[0].number, f"the lifeline at column {columns[index]} has no name")
         names.append(" ".join(words) or f"Lane {index + 1}")
     return names, rest
+
+
+def _nearest_lanes(columns: list[int], runs: list[re.Match[str]]) -> list[int | None]:
+    """The lane each name stands over; a name beside every lifeline goes to the nearest one
+    within a few columns that no other name on its line takes."""
+    lanes = [_lane_under(columns, m.start(), m.end()) for m in runs]
+    for index, match in enumerate(runs):
+        if lanes[index] is None:
+            middle = (match.start() + match.end() - 1) / 2
+            free = [
+                i
+                for i, x in enumerate(columns)
+                if i not in lanes and abs(x - middle) <= len(match.group()) / 2 + NAME_REACH
+            ]
+            lanes[index] = min(free, key=lambda i: abs(columns[i] - middle)) if free else None
+    return lanes
 
 
 def _name_lines(body: Sequence[SourceLine], start: int, columns: list[int]) -> list[SourceLine]:
@@ -492,7 +569,10 @@ def _names_only(text: str, columns: list[int]) -> bool:
     words = [m for m in re.finditer(r"\S+(?: \S+)*", text)]
     return all(
         len(m.group()) <= MAX_NAME_LENGTH and m.group()[-1] not in ".,;:" for m in words
-    ) and any(_lane_under(columns, m.start(), m.end()) is not None for m in words)
+    ) and (
+        len(words) == len(columns)
+        or any(_lane_under(columns, m.start(), m.end()) is not None for m in words)
+    )
 
 
 def _lane_under(columns: list[int], start: int, end: int) -> int | None:
@@ -517,11 +597,16 @@ def _drawn_steps(
     report: _Report,
 ) -> list[DrawnStep]:
     signals = [a for a in arrows if a.stroke == "-"]
-    legs = [a for a in arrows if a.stroke == "="]
-    labels = [c for c in chunks if F_LABEL_RE.search(c.text)]
-    notes = [c for c in chunks if not F_LABEL_RE.search(c.text)]
+    legs = [a for a in arrows if a.stroke in MEDIA_STROKES]
+    chunks = _two_line_labels(chunks, {a.row for a in arrows}, columns)
+    chunks = _without_margin_marks(chunks, columns, rows, report)
+    labels = [c for c in chunks if _labels_in(c.text)]
+    notes = [c for c in chunks if not _labels_in(c.text)]
     labelled = _pair(labels, signals, ("above", "beside", "below"))
-    leg_texts = _pair(notes, legs, ("above", "beside"))
+    # A numbered media leg ("(7) RTP") has its number in its text.
+    unpaired = [c for c in labels if c not in labelled.values()]
+    leg_texts = _pair(notes + unpaired, legs, ("above", "beside"))
+    labels = [c for c in labels if c not in leg_texts.values()]
     captions = _pair(
         [c for c in notes if c not in leg_texts.values()],
         [a for a in signals if a not in labelled],
@@ -529,14 +614,72 @@ def _drawn_steps(
     )
     texts = {**labelled, **leg_texts, **captions}
     steps = [_arrow_step(a, texts.get(a), rows, report) for a in arrows]
+    steps += [
+        replace(step, label=label, shared=True, column=step.column + k)
+        for step in steps
+        if step is not None and step.kind == "message"
+        for k, label in enumerate(_labels_in(step.text)[1:], start=1)
+    ]
     for label in labels:
         if label not in labelled.values():
             report.warn(rows[label.row].number, f"label '{label.text}' is by no arrow")
     used = set(texts.values())
     for group in _note_groups([c for c in notes if c not in used]):
         steps.append(_note_step(group, rows, columns))
-    steps = [s for s in steps if s is not None]
-    return sorted(steps, key=lambda s: (s.row, s.column))
+    drawn = [s for s in steps if s is not None]
+    return sorted(drawn, key=lambda s: (s.row, s.column))
+
+
+def _without_margin_marks(
+    chunks: list[Chunk], columns: list[int], rows: Sequence[SourceLine], report: _Report
+) -> list[Chunk]:
+    """Short words beside the ladder ("dialog1") mark arrows; they are no steps of their own."""
+    marks = [
+        c
+        for c in chunks
+        if (c.end < columns[0] or c.start > columns[-1])
+        and len(c.text) <= MAX_MARK_LENGTH
+        and not _labels_in(c.text)
+    ]
+    if marks:
+        said = ", ".join(dict.fromkeys(f"'{c.text}'" for c in marks))
+        report.info(rows[marks[0].row].number, f"words beside the ladder ({said}) are not steps")
+    return [c for c in chunks if c not in marks]
+
+
+def _two_line_labels(chunks: list[Chunk], arrow_rows: set[int], columns: list[int]) -> list[Chunk]:
+    """A label written over two lines ("INVITE (hold)" over "F5", or under it) is one label:
+    the line of words joins the F-label it stands against, on a row without arrows, between
+    the same two lifelines (words written across a lifeline are a note)."""
+
+    def gap(chunk: Chunk) -> int:
+        return (
+            sum(x < chunk.start for x in columns)
+            if not any(chunk.start <= x < chunk.end for x in columns)
+            else -1
+        )
+
+    labels = {c for c in chunks if _labels_in(c.text)}
+    merged: dict[Chunk, Chunk] = {}
+    used: set[Chunk] = set()
+    for label in sorted(labels, key=lambda c: (c.row, c.start)):
+        for note in chunks:
+            if note in labels or note in used or note.row in arrow_rows:
+                continue
+            above = note.row == label.row - 1 and label.row not in arrow_rows
+            below = note.row == label.row + 1 and note.row + 1 in arrow_rows
+            beside = min(note.end, label.end) > max(note.start, label.start)
+            if (above or below) and beside and gap(note) == gap(label) != -1:
+                first, second = (note, label) if above else (label, note)
+                merged[label] = Chunk(
+                    max(note.row, label.row),
+                    min(note.start, label.start),
+                    max(note.end, label.end),
+                    f"{first.text} {second.text}",
+                )
+                used.add(note)
+                break
+    return [merged.get(c, c) for c in chunks if c not in used]
 
 
 def _pair(chunks: list[Chunk], arrows: list[Arrow], places: Iterable[str]) -> dict[Arrow, Chunk]:
@@ -570,21 +713,25 @@ def _arrow_step(
     arrow: Arrow, chunk: Chunk | None, rows: Sequence[SourceLine], report: _Report
 ) -> DrawnStep | None:
     line = rows[arrow.row].number
-    if arrow.stroke == "=":
+    if arrow.stroke in MEDIA_STROKES:
         if chunk is None:
             report.warn(line, "media leg without text: taken as 'RTP'")
-        if not arrow.heads:
+        if not arrow.heads and arrow.stroke == "=":  # a dotted leg has none
             report.warn(line, "media leg without heads: taken as two-way")
         media = "one-way" if len(arrow.heads) == 1 else "two-way"
-        text = chunk.text if chunk else "RTP"
+        text = _caption(chunk.text) if chunk else "RTP"
         return DrawnStep("media", arrow.row, arrow.start, line, text, ends=arrow.ends, media=media)
     if chunk is None:
         report.warn(line, "arrow without label: not read")
         return None
-    found = F_LABEL_RE.findall(chunk.text)
+    found = _labels_in(chunk.text)
     if len(found) > 1:
-        report.warn(line, f"label '{chunk.text}' holds more than one F-label: took F{found[0]}")
-    label = f"F{found[0]}" if found else None
+        report.info(
+            line,
+            f"label '{chunk.text}' holds {', '.join(found)}: one arrow drawn for several "
+            f"messages, each read with the direction its listing entry gives",
+        )
+    label = found[0] if found else None
     return DrawnStep("message", arrow.row, arrow.start, line, chunk.text, label, arrow.ends)
 
 
@@ -630,7 +777,8 @@ class Entry:
     label: str
     line: int
     heading: str  # the entry's header line after the label, e.g. "INVITE Alice -> Proxy 1"
-    message: str
+    message: str | None  # None: the entry lists no SIP message (ISUP, DNS, ...)
+    refers_to: str | None = None  # "Same as Message F3": that entry's label
 
 
 @dataclass
@@ -640,15 +788,21 @@ class Listing:
 
 
 def read_listing(lines: Sequence[SourceLine], report: _Report) -> Listing:
-    """The messages after "Message Details" (or after the diagram), by F-label.
+    """The entries after "Message Details" (or after the diagram), by F-label.
 
-    A comment between two messages stands by the next one; after the last, by the last."""
-    heads = [i for i in range(len(lines)) if _message_start(lines, i) is not None]
+    Every entry heading starts an entry, whatever it lists, so a message never runs on into
+    the next entry. A comment between two messages stands by the next one; after the last,
+    by the last."""
+    heads = _entry_heads(lines)
     listing = Listing()
     waiting = _comments(lines, 0, heads[0] if heads else len(lines))
     label = ""
     for k, head in enumerate(heads):
         stop = heads[k + 1] if k + 1 < len(heads) else len(lines)
+        if not ENTRY_RE.match(lines[head].text):  # an entry without label: nothing to read
+            listing.comments += [(label, text) for text in waiting if label]
+            waiting = _comments(lines, head + 1, stop)
+            continue
         entry, inside, after = _read_entry(lines, head, stop, report)
         label = entry.label
         listing.comments += [(label, text) for text in waiting + inside]
@@ -658,11 +812,37 @@ def read_listing(lines: Sequence[SourceLine], report: _Report) -> Listing:
         else:
             listing.entries[label] = entry
     listing.comments += [(label, text) for text in waiting if label]
+    _resolve_references(listing, report)
     return listing
 
 
+def _entry_heads(lines: Sequence[SourceLine]) -> list[int]:
+    """Lines that head an entry: an F-label, then a heading, a start line or nothing; prose
+    that starts with a label ("F2 is the answer.") heads none. Comments are passed over."""
+    heads, index = [], 0
+    while index < len(lines):
+        text = lines[index].text.strip()
+        if text.startswith("/*"):
+            index = _comment_end(lines, index)
+            continue
+        match = ENTRY_RE.match(text)
+        after_blank = index == 0 or not lines[index - 1].text.strip()
+        if match and _is_heading(match["rest"]):
+            heads.append(index)
+        elif after_blank and UNLABELLED_HEADING_RE.match(text):  # "GW 1 -> PBX A"
+            heads.append(index)
+        index += 1
+    return heads
+
+
+def _is_heading(rest: str) -> bool:
+    if not rest or START_LINE_RE.match(rest) or "->" in rest:
+        return True
+    return len(rest) <= MAX_HEADING_LENGTH and rest[-1] not in ".,;:" and not rest[0].islower()
+
+
 def _message_start(lines: Sequence[SourceLine], index: int) -> tuple[int, int] | None:
-    """For an entry's header line: (line index, column) where its message starts."""
+    """For an entry's header line: (line index, column) where its SIP message starts."""
     match = ENTRY_RE.match(lines[index].text)
     if not match:
         return None
@@ -714,16 +894,54 @@ def _read_entry(
 ) -> tuple[Entry, list[str], list[str]]:
     """The entry at `head`, the comments inside its message and those after it."""
     match = ENTRY_RE.match(lines[head].text)
+    assert match is not None  # heads are entry lines
     label, rest = f"F{match['number']}", match["rest"]
-    first, base = _message_start(lines, head)
+    number = lines[head].number
+    start = _message_start(lines, head)
+    if start is None or start[0] >= stop:
+        content = _skip_comments(lines, head + 1)
+        said = lines[content].text.strip() if content < stop else ""
+        reference = REFERENCE_RE.match(said)
+        target = f"F{reference['number']}" if reference else None
+        entry = Entry(label, number, rest, None, target)
+        return entry, [], _comments(lines, head + 1, stop)
+    first, base = start
     inline = first == head  # "F1    INVITE sip:... SIP/2.0": the message starts on this line
     message, inside, after = _read_message(
         lines, first + 1 if inline else first, stop, base, label, report
     )
     if inline:
         message.insert(0, rest)
-    entry = Entry(label, lines[head].number, "" if inline else rest, "\n".join(message) + "\n")
+    if not SINGLE_SPACED_START_RE.match(message[0]):
+        report.info(
+            lines[first].number,
+            f"{label}: the start line '{message[0]}' is not spaced as RFC 3261 §7.1 says "
+            f"(one space between its parts): kept as written",
+        )
+    entry = Entry(label, number, "" if inline else rest, "\n".join(message) + "\n")
     return entry, _comments(lines, head + 1, first) + inside, after
+
+
+def _resolve_references(listing: Listing, report: _Report) -> None:
+    """ "Same as Message F3": the entry's message is F3's (followed through other such)."""
+    for label, entry in list(listing.entries.items()):
+        if entry.refers_to is None:
+            continue
+        seen, target = {label}, listing.entries.get(entry.refers_to)
+        while target is not None and target.refers_to and target.label not in seen:
+            seen.add(target.label)
+            target = listing.entries.get(target.refers_to)
+        if target is None or target.message is None:
+            report.warn(
+                entry.line,
+                f"{label}: listed as the same as {entry.refers_to}, which lists no SIP "
+                f"message: kept as an event",
+            )
+            continue
+        report.info(
+            entry.line, f"{label}: listed as the same as {target.label}: its message is used"
+        )
+        listing.entries[label] = replace(entry, message=target.message)
 
 
 def _read_message(
@@ -735,7 +953,7 @@ def _read_message(
     message: list[str] = []
     inside: list[str] = []
     after: list[str] = []
-    joined: list[str] | None = None  # the parts of an <allOneLine> block
+    joined: list[SourceLine] | None = None  # the lines of an <allOneLine> block
     while index < stop:
         line = lines[index]
         stripped = line.text.strip()
@@ -744,16 +962,18 @@ def _read_message(
             after.append(_comment_text(lines, index, end))
             index = end
             continue
-        if stripped == ALL_ONE_LINE[0]:
-            joined = []
-        elif stripped == ALL_ONE_LINE[1] and joined is not None:
-            message.append("".join(joined))
+        if ALL_ONE_LINE_OPEN_RE.match(stripped) and joined is None:
+            joined = [line]
+        elif joined is not None and ALL_ONE_LINE_CLOSE_RE.match(stripped):
+            if stripped != ALL_ONE_LINE[1]:
+                report.info(line.number, f"{label}: '{stripped}' taken as {ALL_ONE_LINE[1]}")
+            message.append("".join(part.text.strip() for part in joined[1:]))
             joined = None
         elif joined is not None:
-            joined.append(stripped)
+            joined.append(line)
         elif stripped and _indent(line.text) < base:
             break
-        else:
+        elif joined is None:
             if after and stripped:  # the comments seen so far were inside the message
                 inside, after = inside + after, []
             text = line.text[base:]
@@ -765,14 +985,30 @@ def _read_message(
                 message.append("")
             message.append(text)
         index += 1
+    if joined is not None:  # never closed: the lines stay as they are written
+        report.warn(
+            joined[0].number,
+            f"{label}: an {ALL_ONE_LINE[0]} block is not closed: its lines are kept as written",
+        )
+        for part in joined:
+            if part.text.strip() and _indent(part.text) < base:
+                break
+            message.append(part.text[base:])
     while message and not message[-1].strip():
         message.pop()
     return message, inside, after + _comments(lines, index, stop)
 
 
 def _lost_blank_line(message: list[str], text: str) -> bool:
-    """Whether a page break fell between the last header and the body's first line."""
-    in_headers = len(message) > 1 and all(line.strip() for line in message)
+    """Whether a page break fell between the last header and the body's first line (of the
+    message, or of a part of a multipart body)."""
+    blanks = [i for i, line in enumerate(message) if not line.strip()]
+    block = message[blanks[-1] + 1 :] if blanks else message[1:]
+    if block and block[0].startswith("--"):  # a multipart boundary opens the part
+        block = block[1:]
+    in_headers = bool(block) and all(
+        HEADER_FIELD_RE.match(line) or line[:1].isspace() for line in block
+    )
     return in_headers and not (HEADER_FIELD_RE.match(text) or text[:1].isspace())
 
 
@@ -819,45 +1055,136 @@ def _listed_sender(words: list[str], lanes: list[str]) -> str:
 
 
 def _read_section(section: Section, reading: RfcReading, requested: bool) -> None:
+    """Each call-flow figure of the section becomes a flow, with the listing that follows it
+    (up to the next figure)."""
     report = _Report(reading.problems, section.number)
     body = section.body
-    details = next((i for i, line in enumerate(body) if MESSAGE_DETAILS_RE.match(line.text)), None)
-    spans = [s for s in find_diagrams(body) if details is None or s[1] <= details]
-    if not spans:
-        if requested:
+    figures: list[tuple[int, int, Diagram, _Report]] = []
+    for start, stop in find_diagrams(body):
+        # Figures of other kinds (state machines, topologies) also hold `|` and arrows: what
+        # the diagram says is only worth reporting once it is known to be a call flow.
+        drawing = _Report([], section.number)
+        diagram = read_diagram(body, start, stop, drawing)
+        if diagram is None or not _is_call_flow(diagram):
+            report.info(
+                body[start].number, "no arrow carries a SIP message: not read as a call flow"
+            )
+            if requested:
+                reading.problems += drawing.problems
+            continue
+        figures.append((start, stop, diagram, drawing))
+    if not figures:
+        listed = [e for e in read_listing(body, _Report([], section.number)).entries.values()]
+        for entry in listed:
+            report.warn(entry.line, f"{entry.label}: listed in a section without ladder: not read")
+        if not listed and requested:
             report.warn(section.line, "this section has no ladder diagram")
-        return
-    start, stop = spans[0]
-    # Figures of other kinds (state machines, topologies) also hold `|` and arrows: what the
-    # diagram says is only worth reporting once it is known to be a call flow.
-    drawing = _Report([], section.number)
-    diagram = read_diagram(body, start, stop, drawing)
-    if diagram is None or not any(step.label for step in diagram.steps):
-        report.info(body[start].number, "no arrow carries an F-label: not read as a call flow")
-        if requested:
-            reading.problems += drawing.problems
-        return
-    reading.problems += drawing.problems
-    for later, _ in spans[1:]:
-        report.warn(body[later].number, "a further diagram in this section was not read")
-    listing = read_listing(body[details + 1 if details is not None else stop :], report)
-    flow = _flow_document(section, reading.document, diagram, listing, report)
+    for k, (_, stop, diagram, drawing) in enumerate(figures):
+        reading.problems += drawing.problems
+        end = figures[k + 1][0] if k + 1 < len(figures) else len(body)
+        after = body[stop:end]
+        details = next(
+            (i for i, line in enumerate(after) if MESSAGE_DETAILS_RE.match(line.text)), None
+        )
+        listing = read_listing(after[details + 1 if details is not None else 0 :], report)
+        figure = _figure(after, k + 1 if len(figures) > 1 else None)
+        _read_figure(section, figure, diagram, listing, reading, report)
+
+
+def _is_call_flow(diagram: Diagram) -> bool:
+    """A ladder whose arrows are labelled, or name SIP requests and responses."""
+    messages = [s for s in diagram.steps if s.kind == "message"]
+    if any(s.label for s in messages):
+        return True
+    return sum(bool(SIP_WORD_RE.search(s.text)) for s in messages) >= 2
+
+
+class _Figure(NamedTuple):
+    number: int | None  # of several figures in one section, which one (1, 2, ...)
+    caption: str  # "Figure 2: Example of Offer/Answer", or ""
+
+
+def _figure(after: Sequence[SourceLine], number: int | None) -> _Figure:
+    """The figure's caption, if one stands in the lines right under it."""
+    for line in after[:4]:
+        match = FIGURE_RE.match(line.text)
+        if match:
+            return _Figure(number, line.text.strip())
+        if line.text.strip():
+            break
+    return _Figure(number, "")
+
+
+def _read_figure(
+    section: Section,
+    figure: _Figure,
+    diagram: Diagram,
+    listing: Listing,
+    reading: RfcReading,
+    report: _Report,
+) -> None:
+    summary = _generated_labels(diagram, report)
+    flow = _flow_document(section, figure, reading.document, diagram, listing, report)
+    if summary:
+        flow["summary"] = {"en": summary}
     try:
         reading.flows.append(validate_document(flow, name=f"§{section.number}"))
     except FlowDocumentError as error:
         report.warn(section.line, f"the flow read is not a valid flow document: {error}")
         return
     labels = {s["label"] for s in flow["steps"] if s["kind"] == "message"}
+    slug = flow["slug"]
     reading.captions += [
-        Caption(section.number, s.label, _caption(s.text))
+        Caption(section.number, s.label, _caption(s.text), slug)
         for s in diagram.steps
-        if s.label in labels
+        if s.label is not None and s.label in labels
     ]
-    reading.comments += [Comment(section.number, label, text) for label, text in listing.comments]
+    reading.comments += [
+        Comment(section.number, label, text, slug) for label, text in listing.comments
+    ]
+    reading.headings += [
+        Caption(section.number, label, entry.heading, slug)
+        for label, entry in listing.entries.items()
+        if label in labels and entry.heading
+    ]
+
+
+def _generated_labels(diagram: Diagram, report: _Report) -> str:
+    """Label the arrows of a diagram that numbers them "(1)" or not at all; what the flow's
+    summary says of that ("" when the diagram has F-labels)."""
+    messages = [s for s in diagram.steps if s.kind == "message"]
+    first = next((s for s in messages), None)
+    if first is None or any(F_LABEL_RE.search(s.text) for s in messages):
+        return ""
+    numbered = next((s for s in messages if s.label), None)
+    if numbered is not None:
+        match = NUMBER_LABEL_RE.search(numbered.text)
+        style = "(1), (2)" if match and match[1] else "*1, *2"
+        report.info(first.line, f"the arrows are numbered {style}, ...: read as F1, F2, ...")
+        return f"The diagram numbers its arrows {style}, ...; they are labelled F1, F2, ... here."
+    taken = 0
+    for index, step in enumerate(diagram.steps):
+        if step.kind == "message":
+            taken += 1
+            diagram.steps[index] = replace(step, label=f"F{taken}")
+    report.info(
+        first.line,
+        f"the arrows carry no labels: labelled F1 to F{taken} in the diagram's order "
+        f"(generated labels)",
+    )
+    return (
+        f"The diagram does not number its arrows; the labels F1 to F{taken} were generated "
+        f"in the diagram's order."
+    )
 
 
 def _flow_document(
-    section: Section, document: str | None, diagram: Diagram, listing: Listing, report: _Report
+    section: Section,
+    figure: _Figure,
+    document: str | None,
+    diagram: Diagram,
+    listing: Listing,
+    report: _Report,
 ) -> dict[str, Any]:
     keys = _participant_keys(diagram.lanes)
     participants = [
@@ -866,6 +1193,13 @@ def _flow_document(
     ]
     steps, drawn_labels = [], set()
     previous: DrawnStep | None = None
+    unlisted = [s for s in diagram.steps if s.kind == "message"] if not listing.entries else []
+    if unlisted:
+        report.warn(
+            unlisted[0].line,
+            f"no listing gives the messages of this diagram: its {len(unlisted)} arrows are "
+            f"kept as events",
+        )
     for drawn in diagram.steps:
         if drawn.label and drawn.label in drawn_labels:
             report.warn(drawn.line, f"{drawn.label}: drawn twice; the second one is an event")
@@ -876,16 +1210,19 @@ def _flow_document(
             drawn_labels.add(drawn.label)
             _check_order(previous, drawn, report)
             previous = drawn
-        steps.append(_step(drawn, keys, diagram.lanes, listing, report))
+        steps.append(_step(drawn, keys, diagram.lanes, listing, report, quiet=bool(unlisted)))
     for label, entry in listing.entries.items():
         if label not in drawn_labels:
             report.warn(entry.line, f"{label}: listed, but no arrow in the diagram carries it")
     source = {"section": section.number}
     if document:
         source["document"] = document
+    title = section.title
+    if figure.number is not None:
+        title += f" ({figure.caption or f'figure {figure.number}'})"
     return {
-        "slug": _slug(document, section),
-        "title": {"en": section.title},
+        "slug": _slug(document, section, figure.number),
+        "title": {"en": title},
         "source": source,
         "participants": participants,
         "steps": steps,
@@ -901,23 +1238,62 @@ def _check_order(previous: DrawnStep | None, drawn: DrawnStep, report: _Report) 
 
 
 def _step(
-    drawn: DrawnStep, keys: list[str], lanes: list[str], listing: Listing, report: _Report
+    drawn: DrawnStep,
+    keys: list[str],
+    lanes: list[str],
+    listing: Listing,
+    report: _Report,
+    quiet: bool = False,
 ) -> dict[str, Any]:
+    """The document's step; `quiet` when the missing listing was reported for the whole
+    diagram."""
     ends = {"from": keys[drawn.ends[0]], "to": keys[drawn.ends[1]]} if drawn.ends else {}
     if drawn.kind == "media":
         return {"kind": "media", **ends, "media": drawn.media, "text": {"en": drawn.text}}
     if drawn.kind == "event":
         return {"kind": "event", **ends, "text": {"en": drawn.text}}
     entry = listing.entries.get(drawn.label) if drawn.label else None
+    if entry is not None and entry.message is None:
+        if entry.refers_to is None:
+            report.info(
+                entry.line,
+                f"{drawn.label}: listed as '{entry.heading}', which is not a SIP message: "
+                f"kept as an event",
+            )
+        step = {"kind": "event", **ends, "text": {"en": drawn.text}}
+        return {"label": drawn.label, **step}
     if entry is None:
         why = "no F-label" if not drawn.label else "no entry in the listing"
-        report.warn(
-            drawn.line, f"{drawn.label or 'arrow'}: '{drawn.text}' has {why}: kept as an event"
-        )
+        if not quiet:
+            report.warn(
+                drawn.line,
+                f"{drawn.label or 'arrow'}: '{drawn.text}' has {why}: kept as an event",
+            )
         step = {"kind": "event", **ends, "text": {"en": drawn.text}}
         return {"label": drawn.label, **step} if drawn.label else step
+    if drawn.shared:
+        listed = _listed_ends(entry, lanes)
+        if listed is None:
+            report.warn(
+                entry.line,
+                f"{drawn.label}: drawn on a shared arrow and its listing names no two "
+                f"participants: the arrow's direction is kept",
+            )
+        else:
+            ends = {"from": keys[listed[0]], "to": keys[listed[1]]}
+            return {"label": drawn.label, "kind": "message", **ends, "message": entry.message}
     _check_direction(drawn, entry, lanes, report)
     return {"label": drawn.label, "kind": "message", **ends, "message": entry.message}
+
+
+def _listed_ends(entry: Entry, lanes: list[str]) -> tuple[int, int] | None:
+    """The lanes a listing heading ("200 OK Bob -> Alice") names, if it names two."""
+    if "->" not in entry.heading:
+        return None
+    before, receiver = entry.heading.split("->", 1)
+    sender = _lane_named(_listed_sender(before.split(), lanes), lanes)[1]
+    to = _lane_named(receiver.strip(), lanes)[1]
+    return (sender, to) if sender is not None and to is not None and sender != to else None
 
 
 def _check_direction(drawn: DrawnStep, entry: Entry, lanes: list[str], report: _Report) -> None:
@@ -946,7 +1322,7 @@ def _check_direction(drawn: DrawnStep, entry: Entry, lanes: list[str], report: _
 
 
 def _caption(text: str) -> str:
-    return " ".join(F_LABEL_RE.sub(" ", text).split())
+    return " ".join(NUMBER_LABEL_RE.sub(" ", F_LABEL_RE.sub(" ", text)).split())
 
 
 def _participant_keys(names: list[str]) -> list[str]:
@@ -969,7 +1345,9 @@ def _role(name: str) -> str:
     return "ua"
 
 
-def _slug(document: str | None, section: Section) -> str:
+def _slug(document: str | None, section: Section, figure: int | None = None) -> str:
+    if figure is not None and figure > 1:
+        return _slugify(f"{_slug(document, section)} {figure}", 64)
     if document == "RFC 5359":
         slot = next((s for s in FLOW_SLOTS if s.section == section.number), None)
         if slot:

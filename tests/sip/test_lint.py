@@ -1,10 +1,15 @@
-import timeit
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
 
 import sipflows.sip.lint as lint
 from sipflows.sip.flowdoc import validate_document
 from sipflows.sip.lint import RULES, lint_flow
 from sipflows.sip.message import parse_message
+from sipflows.sip.rfcreader import read_call_flows
+from tests.sip.test_rfcreader import REFERENCE
 
 # --- building small flows --------------------------------------------------------------------
 
@@ -226,17 +231,6 @@ def test_every_rule_is_documented_in_the_module_docstring():
     assert all(f"\n{rule} " in lint.__doc__ or f"\n{rule}\n" in lint.__doc__ for rule in RULES)
 
 
-def test_forty_steps_lint_well_under_fifty_milliseconds():
-    steps = [
-        {**s, "label": f"{s['label']}x{n}", "message": s["message"].replace(CALL, f"{n}{CALL}")}
-        for n in range(4)
-        for s in proxied_call()
-    ][:40]
-    document = flow(steps, PROXIED)
-    fastest = min(timeit.repeat(lambda: lint_flow(document), number=1, repeat=3))
-    assert len(steps) == 40 and fastest < 0.05
-
-
 # --- acknowledged findings -------------------------------------------------------------------
 
 
@@ -286,9 +280,10 @@ def test_message_parse_reports_a_wrong_content_length_as_an_error():
     assert [(f.step, f.rule, f.severity) for f in found] == [("F4", "message-parse", "error")]
 
 
-def test_message_parse_reports_the_rfc_placeholder_content_length_as_a_warning():
+def test_the_rfc_placeholder_content_length_is_an_info_once_and_no_defect():
     found = lint_flow(flow(edit(call(), "F4", "Content-Length: 0", "Content-Length: ...")))
-    assert [(f.step, f.rule, f.severity) for f in found] == [("F4", "message-parse", "warning")]
+    assert [(f.step, f.rule, f.severity) for f in found] == [("F4", "message-parse", "info")]
+    assert "leaves out Content-Length" in found[0].message
 
 
 def test_message_parse_leaves_a_missing_max_forwards_to_its_own_rule():
@@ -851,3 +846,270 @@ def test_a_caption_naming_another_response_is_reported():
 def test_captions_agreeing_with_the_start_lines_are_fine():
     captions = {"F1": "INVITE (hold)", "F2": "180", "F3": "200 OK", "F4": "ACK"}
     assert findings(flow(call()), "label-start-line", captions=captions) == []
+
+
+# --- hostile input: each text is looked at once ------------------------------------------------
+
+
+def test_a_dialog_info_body_of_unclosed_tags_is_read_in_one_pass():
+    """100 KB of '<dialog-info' with no version took the old pattern seconds."""
+    steps = notified(0, 1)
+    hostile = edit(steps, "F3", 'version="1"', "<dialog-info" * 8_000 + ' version="5"')
+    assert findings(flow(hostile), "dialog-info-version") == ["F3"]
+
+
+def test_a_dialog_info_tag_with_many_attributes_and_no_version_is_not_numbered():
+    attributes = ' a="b"' * 16_000
+    hostile = edit(notified(0, 0), "F3", 'version="0"', attributes)
+    assert findings(flow(hostile), "dialog-info-version") == []
+
+
+def test_prose_of_unclosed_quotation_marks_is_read_in_one_pass():
+    """50,000 opening marks with no closing one took the old pattern minutes."""
+    text = "\u201c" * 50_000 + " Alice invites Carol."
+    assert findings(annotated(text), "participants-named") == ["F1"]
+
+
+def test_a_quotation_of_the_rfc_after_many_unclosed_marks_is_still_recognised():
+    text = "\u201c" * 30_000 + ' The RFC says "Bob and Carol talk".'
+    document = annotated(text, as_written="Bob and Carol talk\n")
+    assert findings(document, "participants-named") == []
+
+
+# --- placeholders, sections and root causes ------------------------------------------------
+
+
+def test_a_body_left_out_with_a_placeholder_is_not_checked_as_sdp():
+    steps = edit(call(), "F1", sdp(), "(SDP not shown)")
+    found = [f for f in lint_flow(flow(steps)) if f.step == "F1"]
+    assert [(f.rule, f.severity) for f in found] == [("message-parse", "info")]
+    assert "leaves out the body" in found[0].message
+
+
+def test_an_sdp_body_that_is_wrong_is_still_reported():
+    steps = edit(call(), "F1", "s=-", "s=")
+    assert findings(flow(steps), "sdp") == ["F1"]
+
+
+def test_every_finding_carries_the_rfc_section_it_rests_on():
+    steps = edit(call(), "F3", "CSeq: 1 INVITE", "CSeq: 2 INVITE")
+    found = lint_flow(flow(steps))
+    assert found and all(f.rfc.startswith("RFC ") and "§" in f.rfc for f in found)
+
+
+def test_a_finding_names_the_section_its_sentence_cites():
+    steps = edit(call(), "F3", "CSeq: 1 INVITE", "CSeq: 2 INVITE")
+    cited = {f.rule: f.rfc for f in lint_flow(flow(steps))}
+    assert cited["response-matches-request"] == "RFC 3261 §8.2.6.2"
+
+
+def test_a_defect_relayed_by_a_proxy_is_reported_once_where_it_arises():
+    sdp_type = "Content-Type: application/sdp"
+    steps = edit(proxied_call(), "F1 F2", sdp_type, f"{sdp_type}\r\nX-Bad Header: 1")
+    found = [f for f in lint_flow(flow(steps, PROXIED)) if f.rule == "message-parse"]
+    assert [(f.step, f.hops) for f in found] == [("F1", ("F2",))]
+    assert found[0].message.endswith("The same is carried on in F2.")
+
+
+def test_a_defect_a_proxy_introduces_is_reported_at_the_proxy():
+    sdp_type = "Content-Type: application/sdp"
+    steps = edit(proxied_call(), "F2", sdp_type, f"{sdp_type}\r\nX-Bad Header: 1")
+    found = [f for f in lint_flow(flow(steps, PROXIED)) if f.rule == "message-parse"]
+    assert [(f.step, f.hops) for f in found] == [("F2", ())]
+
+
+def on_one_host(steps):
+    """The flow as a lab capture has it: every lane on 127.0.0.1, each on a port of its own."""
+    lanes = {
+        "client.atlanta.example.com": "127.0.0.1:5060",
+        "client.biloxi.example.com": "127.0.0.1:5062",
+        PROXY_HOST: "127.0.0.1:5064",
+    }
+    out = []
+    for s in steps:
+        text = s["message"]
+        for host, address in lanes.items():
+            text = text.replace(f"{host}:5061", address).replace(host, address)
+        out.append({**s, "message": text})
+    return out
+
+
+def test_lanes_on_one_host_told_apart_by_port_give_no_via_findings():
+    assert findings(flow(on_one_host(proxied_call()), PROXIED), "via-sent-by") == []
+
+
+def test_a_via_naming_another_lanes_port_on_the_same_host_is_reported():
+    steps = on_one_host(proxied_call())
+    steps = edit(steps, "F10", "Via: SIP/2.0/TLS 127.0.0.1:5060", "Via: SIP/2.0/TLS 127.0.0.1:5062")
+    assert findings(flow(steps, PROXIED), "via-sent-by") == ["F10"]
+
+
+def test_a_retransmitted_request_keeps_its_branch_and_cseq():
+    steps = call()
+    again = {**steps[0], "label": "F1a"}
+    document = flow([steps[0], again, *steps[1:]])
+    assert findings(document, "branch-unique") == []
+    assert findings(document, "cseq-order") == []
+
+
+def test_a_new_request_reusing_a_branch_is_still_reported():
+    steps = call()
+    document = flow(edit(steps, "F5", "z9hG4bKB", "z9hG4bK74bf9"))
+    assert findings(document, "branch-unique") == ["F5"]
+
+
+def test_sip_uris_are_compared_as_rfc_3261_compares_them():
+    assert lint.same_uri("sip:Bob@Biloxi.example.com;transport=tcp", "sip:Bob@biloxi.example.com")
+    assert not lint.same_uri("sip:bob@biloxi.example.com", "sip:BOB@biloxi.example.com")
+    assert not lint.same_uri("sip:+1555@gw.example.com;user=phone", "sip:+1555@gw.example.com")
+    assert not lint.same_uri("sip:bob@biloxi.example.com", "sip:bob@biloxi.example.com:5060")
+
+
+def test_a_request_uri_equal_to_the_remote_target_but_for_transport_is_fine():
+    steps = edit(
+        call(), "F3", f"Contact: <{BOB.contact}>", f"Contact: <{BOB.contact};transport=tls>"
+    )
+    assert findings(flow(steps), "ack") == []
+
+
+# --- precision on a call-flow RFC as imported --------------------------------------------------
+
+PRECISION = Path(__file__).resolve().parents[1] / "data" / "checker_precision_rfc3666.yaml"
+
+
+@pytest.fixture(scope="module")
+def rfc3666_findings():
+    reading = read_call_flows((REFERENCE / "rfc3666.txt").read_text(encoding="utf-8"))
+    found = set()
+    for document in reading.flows:
+        captions = {c.label: c.text for c in reading.captions if c.flow == document["slug"]}
+        section = document["source"]["section"]
+        found |= {
+            (section, f.step, f.rule, f.message) for f in lint_flow(document, captions=captions)
+        }
+    return found
+
+
+@pytest.fixture(scope="module")
+def sampled():
+    return yaml.safe_load(PRECISION.read_text(encoding="utf-8"))["findings"]
+
+
+def test_every_sampled_finding_on_rfc_3666_still_appears_or_is_recorded_gone(
+    rfc3666_findings, sampled
+):
+    missing = [
+        entry
+        for entry in sampled
+        if not entry.get("gone")
+        and not any(
+            (flow, step, rule) == (entry["flow"], entry["step"], entry["rule"])
+            and message.startswith(entry["says"])
+            for flow, step, rule, message in rfc3666_findings
+        )
+    ]
+    assert missing == []
+
+
+def test_at_least_nine_in_ten_sampled_findings_on_rfc_3666_are_true(sampled):
+    standing = [entry for entry in sampled if not entry.get("gone")]
+    assert len(standing) >= 40
+    assert sum(entry["true"] for entry in standing) / len(standing) >= 0.9
+
+
+# --- rules read from messages and lanes -----------------------------------------------------
+
+
+def with_media(steps, media, frm="alice", to="bob"):
+    leg = {
+        "label": "M1",
+        "kind": "media",
+        "from": frm,
+        "to": to,
+        "media": media,
+        "text": {"en": "RTP"},
+    }
+    return [*steps[:4], leg, *steps[4:]]
+
+
+def test_a_two_way_leg_between_sendrecv_ends_is_fine():
+    assert findings(flow(with_media(call(), "two-way")), "media-direction") == []
+
+
+def test_a_two_way_leg_where_one_end_only_receives_is_reported():
+    steps = edit(
+        call(), "F1", "m=audio 49170 RTP/AVP 0\r\n", "m=audio 49170 RTP/AVP 0\r\na=recvonly\r\n"
+    )
+    assert findings(flow(with_media(steps, "two-way")), "media-direction") == ["M1"]
+
+
+def test_a_one_way_leg_from_the_sender_to_the_receiver_is_fine():
+    steps = edit(
+        call(), "F1", "m=audio 49170 RTP/AVP 0\r\n", "m=audio 49170 RTP/AVP 0\r\na=sendonly\r\n"
+    )
+    assert findings(flow(with_media(steps, "one-way")), "media-direction") == []
+
+
+def test_a_one_way_leg_drawn_against_the_sdp_is_reported():
+    steps = edit(
+        call(), "F1", "m=audio 49170 RTP/AVP 0\r\n", "m=audio 49170 RTP/AVP 0\r\na=sendonly\r\n"
+    )
+    assert findings(flow(with_media(steps, "one-way", "bob", "alice")), "media-direction") == ["M1"]
+
+
+def three_party_subscription(uri):
+    subscribe = request(
+        "SUBSCRIBE", ALICE, CAROL, 1, "z9hG4bKs1", uri=uri, extra=["Event: dialog", "Expires: 60"]
+    )
+    return flow(
+        [*call()[:2], *exchange("F5", "alice", "carol", subscribe, CAROL, extra=["Expires: 60"])],
+        THREE,
+    )
+
+
+def test_an_initial_request_to_the_party_its_to_names_is_fine():
+    assert findings(three_party_subscription(CAROL.aor), "request-target") == []
+
+
+def test_an_initial_request_uri_naming_another_participant_is_reported():
+    assert findings(three_party_subscription(BOB.aor), "request-target") == ["F5"]
+
+
+def test_feature_tags_in_contact_are_fine():
+    steps = edit(call(), "F1", f"Contact: <{ALICE.contact}>", f"Contact: <{ALICE.contact}>;isfocus")
+    assert findings(flow(steps), "feature-tags") == []
+
+
+def test_a_feature_tag_in_the_to_header_is_reported():
+    steps = edit(
+        call(),
+        "F1",
+        "To: Bob <sips:bob@biloxi.example.com>",
+        "To: Bob <sips:bob@biloxi.example.com>;isfocus",
+    )
+    assert findings(flow(steps), "feature-tags") == ["F1"]
+
+
+def test_a_listing_heading_agreeing_with_the_start_line_is_fine():
+    headings = {"F1": "INVITE Alice -> Bob", "F3": "200 OK Bob -> Alice", "F4": "ACK Alice -> Bob"}
+    assert findings(flow(call()), "label-start-line", headings=headings) == []
+
+
+def test_a_listing_heading_with_a_reason_phrase_after_a_method_is_reported():
+    assert findings(flow(call()), "label-start-line", headings={"F4": "ACK OK Alice -> Bob"}) == [
+        "F4"
+    ]
+
+
+def test_a_listing_heading_naming_another_response_is_reported():
+    assert findings(flow(call()), "label-start-line", headings={"F3": "180 Ringing Bob"}) == ["F3"]
+
+
+def test_headers_under_a_line_that_breaks_the_header_block_are_one_finding():
+    contact = f"Contact: <{ALICE.contact}>"
+    steps = edit(call(), "F1", contact, f"Contact:\r\n<{ALICE.contact}>")
+    found = [f for f in lint_flow(flow(steps)) if f.step == "F1" and f.rule == "message-parse"]
+    assert len(found) == 1
+    assert found[0].message.endswith(
+        "The Content-Type and Content-Length below it are read as body."
+    )

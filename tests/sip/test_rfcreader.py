@@ -5,7 +5,16 @@ import pytest
 
 from sipflows.sip.rfcreader import INFO, WARNING, clean_pages, read_call_flows
 
-RFC5359 = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "rfc5359.txt"
+# The RFC texts are kept beside the repository, in ../shared/reference.
+REFERENCE = next(
+    (
+        p / "shared" / "reference"
+        for p in Path(__file__).resolve().parents[2:]
+        if (p / "shared" / "reference").is_dir()
+    ),
+    Path(__file__).resolve().parents[2].parent / "shared" / "reference",
+)
+RFC5359 = REFERENCE / "rfc5359.txt"
 
 # What RFC text puts between two pages: padding, footer, form feed, running header, margin.
 PAGE_BREAK = """\
@@ -130,12 +139,12 @@ def test_sections_without_a_ladder_are_skipped_silently():
     assert reading.problems == []
 
 
-def test_a_figure_without_f_labels_is_not_taken_for_a_call_flow():
+def test_a_figure_whose_arrows_name_no_sip_message_is_not_taken_for_a_call_flow():
     figure = "   A            B\n   |            |\n   |--request-->|\n   |            |\n"
     reading = read(f"4.  State Machine\n\n{figure}\n")
     assert reading.flows == []
     assert messages(reading.problems, INFO) == [
-        "no arrow carries an F-label: not read as a call flow"
+        "no arrow carries a SIP message: not read as a call flow"
     ]
 
 
@@ -439,7 +448,9 @@ def test_comments_are_kept_apart_with_the_entry_they_stand_before():
     text = BASIC.replace("   F2 200 OK", "   /* Bob answers\n      at once. */\n\n   F2 200 OK")
     reading = read(text)
     assert "Bob answers" not in reading.flows[0]["steps"][0]["message"]
-    assert [tuple(c) for c in reading.comments] == [("3.1", "F2", "/* Bob answers\nat once. */")]
+    assert [tuple(c)[:3] for c in reading.comments] == [
+        ("3.1", "F2", "/* Bob answers\nat once. */")
+    ]
 
 
 def test_a_listing_with_the_label_on_the_start_line_is_read():
@@ -478,3 +489,347 @@ def test_rfc5359_reads_whole(rfc5359):
         for p in rfc5359.problems
         if "the diagram's direction is kept" in p.message
     } == {("2.13", "F10"), ("2.13", "F11")}
+
+
+# --- Hostile pages ------------------------------------------------------------------------
+
+
+def test_a_form_feed_followed_by_a_running_header_on_its_line_is_a_page_break():
+    text = BASIC.replace(
+        "   Message Details", "\fINTERNET-DRAFT   Sample Flows   May 2024\n\n   Message Details"
+    )
+    assert [s["label"] for s in only_flow(text)["steps"]] == ["F1", "F2"]
+
+
+def test_text_after_a_form_feed_on_its_line_starts_the_next_page():
+    lines = clean_pages("one\n\fsome words\ntwo\n")
+    assert [(line.text, line.after_break) for line in lines] == [
+        ("one", False),
+        ("some words", True),
+        ("two", False),
+        ("", False),
+    ]
+
+
+# --- Listings of every kind ---------------------------------------------------------------
+
+THREE_ARROWS = """\
+   Alice              Bob
+     |                 |
+     |    INVITE F1    |
+     |---------------->|
+     |      IAM F2     |
+     |---------------->|
+     |    INVITE F3    |
+     |---------------->|
+     |                 |
+"""
+
+
+def three_entries(second, third=None):
+    third = third or entry("F3", "INVITE", "Alice -> Bob")
+    return flow_section(THREE_ARROWS, entry("F1", "INVITE", "Alice -> Bob"), second, third)
+
+
+ISUP_ENTRY = "   F2 IAM Alice -> Bob\n\n   IAM\n   CdPN=972-555-2222,NPI=E.164\n\n"
+
+
+def test_an_entry_listing_no_sip_message_ends_the_message_before_it():
+    f1 = steps(three_entries(ISUP_ENTRY))["F1"]
+    assert "IAM" not in f1["message"]
+    assert f1["message"] == ("INVITE sip:someone@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_an_entry_listing_no_sip_message_is_an_event_and_said_so():
+    reading = read(three_entries(ISUP_ENTRY))
+    f2 = {s["label"]: s for s in reading.flows[0]["steps"]}["F2"]
+    assert (f2["kind"], f2["text"]) == ("event", {"en": "IAM F2"})
+    assert messages(reading.problems) == []
+    assert messages(reading.problems, INFO) == [
+        "F2: listed as 'IAM Alice -> Bob', which is not a SIP message: kept as an event"
+    ]
+
+
+def test_an_entry_heading_right_under_a_message_ends_it():
+    second = ISUP_ENTRY.replace("\n\n   IAM", "\n   IAM")
+    text = three_entries(second).replace("Content-Length: 0\n\n   F2", "Content-Length: 0\n   F2")
+    assert "IAM" not in steps(text)["F1"]["message"]
+
+
+def test_same_as_message_takes_that_messages_text():
+    same = "   F3 INVITE Alice -> Bob\n\n   Same as Message F1\n\n"
+    reading = read(three_entries(ISUP_ENTRY, same))
+    by_label = {s["label"]: s for s in reading.flows[0]["steps"]}
+    assert by_label["F3"]["kind"] == "message"
+    assert by_label["F3"]["message"] == by_label["F1"]["message"]
+    assert messages(reading.problems) == []
+    assert "F3: listed as the same as F1: its message is used" in messages(reading.problems, INFO)
+
+
+def test_resend_of_a_message_takes_that_messages_text():
+    resend = "   F3 INVITE Alice -> Bob\n\n   Resend of Message F1\n\n"
+    by_label = steps(three_entries(ISUP_ENTRY, resend))
+    assert by_label["F3"]["message"] == by_label["F1"]["message"]
+
+
+def test_same_as_an_entry_without_a_sip_message_is_an_event_and_said_so():
+    same = "   F3 INVITE Alice -> Bob\n\n   Same as Message F2\n\n"
+    reading = read(three_entries(ISUP_ENTRY, same))
+    f3 = {s["label"]: s for s in reading.flows[0]["steps"]}["F3"]
+    assert f3["kind"] == "event"
+    assert messages(reading.problems) == [
+        "F3: listed as the same as F2, which lists no SIP message: kept as an event"
+    ]
+
+
+def test_a_start_line_with_two_spaces_is_a_message_kept_as_written():
+    text = BASIC.replace("   SIP/2.0 200 OK", "   SIP/2.0  200 OK")
+    reading = read(text)
+    f2 = {s["label"]: s for s in reading.flows[0]["steps"]}["F2"]
+    assert f2["message"].startswith("SIP/2.0  200 OK\r\n")
+    assert messages(reading.problems) == []
+    assert any("'SIP/2.0  200 OK' is not spaced" in m for m in messages(reading.problems, INFO))
+
+
+ONE_LINE = (
+    "   F1 INVITE Alice -> Bob\n\n"
+    "   INVITE sip:bob@example.com SIP/2.0\n"
+    "   <allOneLine>\n"
+    "   Refer-To: <sip:carol@example.com?Replaces=\n"
+    "   12345%40example.com>\n"
+    "   {close}\n"
+    "   Content-Length: 0\n\n"
+)
+
+
+def one_line_flow(close):
+    return (
+        BASIC.split("   F1 INVITE")[0]
+        + ONE_LINE.format(close=close)
+        + entry("F2", "200 OK", "Bob -> Alice")
+    )
+
+
+def test_an_all_one_line_block_closed_loosely_is_joined_and_said_so():
+    reading = read(one_line_flow("</allOneLine >"))
+    f1 = reading.flows[0]["steps"][0]["message"]
+    assert "\r\nRefer-To: <sip:carol@example.com?Replaces=12345%40example.com>\r\n" in f1
+    assert messages(reading.problems, INFO) == ["F1: '</allOneLine >' taken as </allOneLine>"]
+
+
+def test_an_all_one_line_block_never_closed_keeps_its_lines_and_is_reported():
+    reading = read(one_line_flow("</allOneLne>"))
+    f1 = reading.flows[0]["steps"][0]["message"]
+    assert "\r\n<allOneLine>\r\nRefer-To: <sip:carol@example.com?Replaces=\r\n" in f1
+    assert f1.endswith("12345%40example.com>\r\n</allOneLne>\r\nContent-Length: 0\r\n\r\n")
+    assert messages(reading.problems) == [
+        "F1: an <allOneLine> block is not closed: its lines are kept as written"
+    ]
+
+
+# --- Diagrams of every kind -----------------------------------------------------------------
+
+NUMBERED = """\
+4.1.  Flow I
+
+             A              Controller
+             |(1) INVITE no SDP  |
+             |<------------------|
+             |(2) 200 offer1     |
+             |------------------>|
+             |(3) RTP            |
+             |...................|
+
+                                Figure 1
+"""
+
+
+def test_arrows_numbered_in_parentheses_are_read_with_f_labels():
+    flow = only_flow(NUMBERED)
+    assert [(s["label"], s["kind"], s["from"]) for s in flow["steps"]] == [
+        ("F1", "event", "controller"),
+        ("F2", "event", "a"),
+        ("M1", "media", "a"),
+    ]
+    assert "numbers its arrows (1), (2), ..." in flow["summary"]["en"]
+
+
+def test_a_diagram_without_listing_is_reported_once_for_all_its_arrows():
+    reading = read(NUMBERED)
+    assert messages(reading.problems) == [
+        "no listing gives the messages of this diagram: its 2 arrows are kept as events"
+    ]
+    assert "the arrows are numbered (1), (2), ...: read as F1, F2, ..." in messages(
+        reading.problems, INFO
+    )
+
+
+def test_a_dotted_line_between_lifelines_is_a_media_leg_with_its_text():
+    media = only_flow(NUMBERED)["steps"][2]
+    assert (media["kind"], media["media"], media["text"]) == ("media", "two-way", {"en": "RTP"})
+
+
+def test_unnumbered_arrows_get_generated_labels_that_the_flow_says_are_generated():
+    text = NUMBERED.replace("(1) ", "").replace("(2) ", "").replace("(3) ", "")
+    flow = only_flow(text)
+    assert [s["label"] for s in flow["steps"] if s["kind"] == "event"] == ["F1", "F2"]
+    assert "labels F1 to F2 were generated" in flow["summary"]["en"]
+    assert "the arrows carry no labels: labelled F1 to F2 in the diagram's order " in (
+        " ".join(messages(read(text).problems, INFO))
+    )
+
+
+def test_each_figure_of_a_section_becomes_a_flow_with_its_own_listing():
+    second = BASIC.split("\n", 1)[1].replace("z9hG4bK74bf9", "z9hG4bKsecond")
+    text = BASIC + "\n   Figure 1: First call\n\n" + second + "\n"
+    text = text.replace(
+        "   |                 |\n\n   Message", "   |                 |\n\n   Message", 1
+    )
+    reading = read(text)
+    assert [f["slug"] for f in reading.flows] == ["3-1-basic-call", "3-1-basic-call-2"]
+    first, again = ({s["label"]: s for s in f["steps"]} for f in reading.flows)
+    assert "z9hG4bK74bf9" in first["F1"]["message"]
+    assert "z9hG4bKsecond" in again["F1"]["message"]
+    assert messages(reading.problems) == []
+
+
+def test_an_unlabelled_entry_heading_ends_the_message_before_it():
+    text = BASIC + "   Bob -> Carol\n\n   Seizure\n"
+    f2 = steps(text)["F2"]["message"]
+    assert "Seizure" not in f2 and "Carol" not in f2
+
+
+BROKEN = """\
+3.1.  Hold
+
+   Alice              Bob
+     |                 |
+     |    INVITE F1    |
+     |---------------->|
+
+   Alice puts Bob on hold.
+
+     |    200 OK F2    |
+     |<----------------|
+     |                 |
+"""
+
+
+def test_a_diagram_broken_by_a_line_of_prose_is_read_whole_with_its_names():
+    text = BROKEN + "\n   Message Details\n\n" + BASIC.split("   Message Details\n\n")[1]
+    flow = only_flow(text)
+    assert [p["name"] for p in flow["participants"]] == ["Alice", "Bob"]
+    assert [(s["label"], s["kind"]) for s in flow["steps"]] == [
+        ("F1", "message"),
+        ("E1", "event"),
+        ("F2", "message"),
+    ]
+    assert flow["steps"][1]["text"] == {"en": "Alice puts Bob on hold."}
+    assert messages(read(text).problems) == []
+
+
+# BASIC with its lifelines two columns to the right of where its names would put them.
+OFF_LIFELINES = (
+    "\n".join(
+        "Alice                 Bob"
+        if line.strip() == "Alice              Bob"
+        else "  " + line
+        if line.startswith("     |")
+        else line
+        for line in BASIC.split("   Message Details")[0].splitlines()
+    )
+    + "\n"
+)
+
+
+def test_lane_names_written_off_their_lifelines_still_name_them_and_keep_the_arrows():
+    text = OFF_LIFELINES + "   Message Details\n\n" + BASIC.split("   Message Details\n\n")[1]
+    reading = read(text)
+    flow = reading.flows[0]
+    assert [p["name"] for p in flow["participants"]] == ["Alice", "Bob"]
+    assert [(s["label"], s["kind"], s["from"]) for s in flow["steps"]] == [
+        ("F1", "message", "alice"),
+        ("F2", "message", "bob"),
+    ]
+    assert messages(reading.problems) == []
+
+
+def test_a_name_far_from_every_lifeline_is_reported():
+    text = OFF_LIFELINES.replace("Alice                 Bob", "Alice    Bob      Carol")
+    assert "name 'Alice' is over no lifeline" in messages(read(text).problems)
+
+
+def test_a_label_written_over_two_lines_is_one_caption_of_its_message():
+    text = BASIC.replace(
+        "     |    INVITE F1    |\n", "     |  INVITE (hold)  |\n     |       F1        |\n"
+    )
+    reading = read(text)
+    assert [(s["label"], s["kind"]) for s in reading.flows[0]["steps"]] == [
+        ("F1", "message"),
+        ("F2", "message"),
+    ]
+    assert [(c.label, c.text) for c in reading.captions][0] == ("F1", "INVITE (hold)")
+    assert messages(reading.problems) == []
+
+
+def test_a_label_whose_f_label_comes_first_is_one_caption_too():
+    text = BASIC.replace(
+        "     |    INVITE F1    |\n", "     |       F1        |\n     |  INVITE (hold)  |\n"
+    )
+    reading = read(text)
+    assert [s["kind"] for s in reading.flows[0]["steps"]] == ["message", "message"]
+    assert [(c.label, c.text) for c in reading.captions][0] == ("F1", "INVITE (hold)")
+
+
+def test_one_arrow_labelled_for_several_messages_gives_each_its_listed_direction():
+    text = BASIC.replace("     |    200 OK F2    |\n     |<----------------|\n", "").replace(
+        "     |    INVITE F1    |", "     | INVITE/200 F1 F2|"
+    )
+    reading = read(text)
+    assert [(s["label"], s["from"], s["to"]) for s in reading.flows[0]["steps"]] == [
+        ("F1", "alice", "bob"),
+        ("F2", "bob", "alice"),
+    ]
+    assert messages(reading.problems) == []
+    assert any("holds F1, F2" in m for m in messages(reading.problems, INFO))
+
+
+def test_short_words_beside_the_ladder_mark_arrows_and_are_no_events():
+    text = BASIC.replace("     |---------------->|", " d1  |---------------->|").replace(
+        "     |<----------------|", " d1  |<----------------|"
+    )
+    reading = read(text)
+    assert [s["kind"] for s in reading.flows[0]["steps"]] == ["message", "message"]
+    assert "words beside the ladder ('d1') are not steps" in messages(reading.problems, INFO)
+
+
+def test_an_arrow_crossing_a_lifeline_with_spaces_runs_to_the_far_lane():
+    diagram = """\
+   Alice        Proxy         Bob
+     |            |            |
+     |         INVITE F1       |
+     |---------   |  --------->|
+     |            |            |
+"""
+    text = flow_section(diagram, entry("F1", "INVITE", "Alice -> Bob"))
+    f1 = steps(text)["F1"]
+    assert (f1["from"], f1["to"]) == ("alice", "bob")
+    assert messages(read(text).problems) == []
+
+
+def test_entries_and_arrows_numbered_with_stars_are_read_as_f_labels():
+    text = (
+        BASIC.replace("INVITE F1", "INVITE *1")
+        .replace("200 OK F2", "200 OK *2")
+        .replace("   F1 INVITE Alice -> Bob", "   Message *1: Alice -> Bob")
+        .replace("   F2 200 OK Bob -> Alice", "   Message *2: Bob -> Alice")
+    )
+    reading = read(text)
+    assert [(s["label"], s["kind"]) for s in reading.flows[0]["steps"]] == [
+        ("F1", "message"),
+        ("F2", "message"),
+    ]
+    assert messages(reading.problems) == []
+    assert "the arrows are numbered *1, *2, ...: read as F1, F2, ..." in messages(
+        reading.problems, INFO
+    )

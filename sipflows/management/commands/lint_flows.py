@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         for row in rows:
             step = row["step"] or "-"
             self.stdout.write(
-                f"{row['flow']} {step} {row['severity']} {row['rule']}: {row['message']}"
+                f"{row['flow']} {step} {row['severity']} {row['rule']}: {row['message']} "
+                f"[{row['rfc']}]"
             )
         self.stdout.write(_summary(linted, rows))
 
@@ -56,13 +58,20 @@ def _rfc_flows(path: str, wanted: list[str]) -> list[Linted]:
     except UnicodeDecodeError:
         raise CommandError(f"Cannot read {path}: it is not UTF-8 text.") from None
     reading = read_call_flows(text)
-    flows = {d["source"]["section"]: d for d in reading.flows}
-    slugs = {d["slug"]: section for section, d in flows.items()}
+    flows = {_rfc_flow_name(reading, d): d for d in reading.flows}
+    slugs = {d["slug"]: name for name, d in flows.items()}
     missing = [w for w in wanted if w not in flows and w not in slugs]
     if missing:
         raise CommandError(f"{path} has no call flow {missing[0]!r} (sections or slugs).")
-    sections = [slugs.get(w, w) for w in wanted] or list(flows)
-    return [(section, _lint_as_written(reading, flows[section])) for section in sections]
+    names = [slugs.get(w, w) for w in wanted] or list(flows)
+    return [(name, _lint_as_written(reading, flows[name])) for name in names]
+
+
+def _rfc_flow_name(reading: RfcReading, document: dict[str, Any]) -> str:
+    """The section ("2.16"), or the slug where a section holds several figures."""
+    section = document["source"]["section"]
+    figures = sum(d["source"]["section"] == section for d in reading.flows)
+    return section if figures == 1 else document["slug"]
 
 
 def _lint(document: dict[str, Any], **options: Any) -> list[Finding]:
@@ -71,9 +80,9 @@ def _lint(document: dict[str, Any], **options: Any) -> list[Finding]:
 
 def _lint_as_written(reading: RfcReading, document: dict[str, Any]) -> list[Finding]:
     """The checker's findings, with what the diagram captions say of each arrow."""
-    section = document["source"]["section"]
-    captions = {c.label: c.text for c in reading.captions if c.section == section}
-    return _lint(document, captions=captions)
+    captions = {c.label: c.text for c in reading.captions if c.flow == document["slug"]}
+    headings = {h.label: h.text for h in reading.headings if h.flow == document["slug"]}
+    return _lint(document, captions=captions, headings=headings)
 
 
 def _row(flow: str, finding: Finding) -> dict[str, Any]:
@@ -83,16 +92,19 @@ def _row(flow: str, finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "severity": finding.severity,
         "message": finding.message,
+        "rfc": finding.rfc,
+        "hops": list(finding.hops),
     }
 
 
 def _summary(linted: list[Linted], rows: list[dict[str, Any]]) -> str:
-    errors = sum(row["severity"] == "error" for row in rows)
+    count = Counter(row["severity"] for row in rows)
     with_findings = len({row["flow"] for row in rows})
     acknowledged = sum(f.acknowledged for _, findings in linted for f in findings)
     summary = (
-        f"{len(rows)} finding(s), {errors} error(s) and {len(rows) - errors} warning(s), "
-        f"in {with_findings} of {len(linted)} flow(s)"
+        f"{len(rows)} finding(s), {count['error']} error(s) and {count['warning']} warning(s)"
+        + (f" and {count['info']} info(s)" if count["info"] else "")
+        + f", in {with_findings} of {len(linted)} flow(s)"
     )
     return summary + (
         f"; {acknowledged} acknowledged by notes, not listed." if acknowledged else "."
