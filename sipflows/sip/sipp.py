@@ -352,6 +352,14 @@ def run_script(
         "SIPP=${SIPP:-sipp}",
         f"LIMIT=${{LIMIT:-{LANE_TIME_LIMIT_S}}}",
         "mkdir -p logs",
+        "# CAPTURE=FILE ./run.sh also records the lanes' packets (tcpdump; CAPTURE_IFACE=lo).",
+        'if [ -n "${CAPTURE:-}" ]; then',
+        "  : >logs/tcpdump.log",
+        '  tcpdump -i "${CAPTURE_IFACE:-lo}" --immediate-mode -U -Z "$(id -un)" -w "$CAPTURE" \\',
+        f"    {shlex.quote(capture_filter(lanes, actions))} 2>logs/tcpdump.log &",
+        "  capture_pid=$!",
+        "  for _ in $(seq 50); do grep -q listening logs/tcpdump.log && break; sleep 0.1; done",
+        "fi",
         "lane() {",
         "  name=$1; shift",
         '  timeout -k 2 "$LIMIT" "$SIPP" "$@" -sf "$name.xml" -m 1 -nostdin \\',
@@ -377,9 +385,20 @@ def run_script(
         '  if wait "$pid"; then echo "$name: call completed"; else',
         '    echo "$name: call failed (exit $?), see logs/$name-errors.log"; failed=1; fi',
         "done",
+        'if [ -n "${capture_pid:-}" ]; then  # stop once every packet is written',
+        '  size=-1; while [ "$size" != "$(wc -c <"$CAPTURE")" ]; do',
+        '    size=$(wc -c <"$CAPTURE"); sleep 0.5; done',
+        '  kill -INT "$capture_pid"; wait "$capture_pid"',
+        "fi",
         'exit "$failed"',
     ]
     return "\n".join(lines) + "\n"
+
+
+def capture_filter(lanes: Mapping[str, LaneAddress], actions: Mapping[str, list[Action]]) -> str:
+    """The lanes' SIP and media packets, and nothing else on the interface."""
+    hosts = " or ".join(f"host {lanes[key].ip}" for key in actions)
+    return f"udp and ({hosts})"
 
 
 def _lane_table_text(
