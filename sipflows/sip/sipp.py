@@ -160,6 +160,8 @@ def wire_form(
     lines = [_protect_call_ids(line, call_ids) for line in header_lines]
     body_lines = [_protect_call_ids(line, call_ids) for line in body_lines]
     lines = [_wire_header(line) for line in lines]
+    if re.search(r"(?im)^(content-type|c)\s*:\s*message/sipfrag", head):
+        body_lines = [_wire_header(line, counted=False) for line in _unfold(body_lines)]
     body_lines = _wire_sdp(body_lines, lanes, hosts)
     text = "\n".join(lines) + "\n\n" + "\n".join(body_lines)
     text = re.sub(r"\bsips:", "sip:", text, flags=re.IGNORECASE)
@@ -189,12 +191,13 @@ def _protect_call_ids(line: str, call_ids: Mapping[str, str]) -> str:
     return line
 
 
-def _wire_header(line: str) -> str:
+def _wire_header(line: str, counted: bool = True) -> str:
+    """Content-Length becomes SIPp's count, except inside a message/sipfrag body."""
     name, colon, value = line.partition(":")
     canonical = name.strip().lower()
     if not colon:
         return line
-    if canonical in ("content-length", "l"):
+    if canonical in ("content-length", "l") and counted:
         return f"{name}: [len]"
     if canonical in ("via", "v"):
         value = re.sub(r"SIP\s*/\s*2\.0\s*/\s*\w+", "SIP/2.0/UDP", value, flags=re.IGNORECASE)
