@@ -93,8 +93,9 @@ def standalone_css() -> str:
     return css + STANDALONE_CSS
 
 
-def ladder_svg(doc: Mapping[str, Any], lang: str = "en", *, steps_clickable: bool = False) -> str:
-    """One self-contained SVG of the ladder (header and body), styles embedded."""
+def ladder_svg(doc: Mapping[str, Any], lang: str = "en", *, for_page: bool = False) -> str:
+    """One self-contained SVG of the ladder (header and body), styles embedded. For a page
+    (that may hold it once per language), rows take the focus and carry no ids."""
     ladder = document_ladder(doc, lang)
     title = text_in(doc["title"], lang)
     out = [
@@ -124,12 +125,12 @@ def ladder_svg(doc: Mapping[str, Any], lang: str = "en", *, steps_clickable: boo
             f'<line class="lifeline" x1="{lane.x}" y1="0" x2="{lane.x}" y2="{ladder.body_height}"/>'
         )
     for row in ladder.rows:
-        out += _row_svg(ladder, row, lang, steps_clickable)
+        out += _row_svg(ladder, row, lang, for_page)
     out += ["</g>", "</svg>"]
     return "\n".join(out) + "\n"
 
 
-def _row_svg(ladder: Ladder, row: Row, lang: str, clickable: bool) -> list[str]:
+def _row_svg(ladder: Ladder, row: Row, lang: str, for_page: bool) -> list[str]:
     classes = f"step step-{row.kind}"
     classes += f" media-{row.media}" if row.media else ""
     classes += " is-dashed" if row.dashed else ""
@@ -140,9 +141,9 @@ def _row_svg(ladder: Ladder, row: Row, lang: str, clickable: bool) -> list[str]:
         description += f"{row.sender} – {row.receiver}"
     else:
         description = f"{row.label_text}: {row.sender} → {row.receiver}"
-    focus = ' tabindex="0" role="button"' if clickable else ""
+    extra = ' tabindex="0" role="button"' if for_page else f' id="step-{row.label}"'
     out = [
-        f'<g class="{classes}" data-label={quoteattr(row.label)} id="step-{row.label}"{focus}>',
+        f'<g class="{classes}" data-label={quoteattr(row.label)}{extra}>',
         f"<title>{escape(description)}</title>",
         f'<rect class="step-band" x="0" y="{row.band_y}" width="{ladder.width}" '
         f'height="{ladder.row_gap}"/>',
