@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("flows/<slug:slug>/", views.flow_page, name="flow"),
     path("flows/<slug:slug>/live/", views.live_start, name="live_start"),
+    path("flows/<slug:slug>/export/<str:fmt>/", views.flow_export, name="flow_export"),
     path("flows/<slug:slug>/<str:label>/", views.flow_page, name="step"),
     path("notes/", views.notes_index, name="notes"),
     path("live/", views.live_join, name="live_join"),

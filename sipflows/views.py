@@ -1,6 +1,7 @@
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -9,6 +10,8 @@ from . import selectors, services
 from .forms import JoinForm
 from .frames import step_index, stepper_context
 from .hub import announce_sync
+from .sip.exports import FORMATS, export_download
+from .templatetags.sipflows import content_language
 
 
 def home(request):
@@ -97,3 +100,14 @@ def _live_page(request, session, *, mode: str, **extra):
         **extra,
     )
     return render(request, "sipflows/live.html", context)
+
+
+def flow_export(request, slug: str, fmt: str):
+    """A flow as a file to download: offline page, diagrams or SIPp scenarios."""
+    if fmt not in FORMATS:
+        raise Http404(f"No export format {fmt}")
+    document = selectors.flow_document(flow=selectors.flow_get(slug=slug))
+    filename, data = export_download(document, fmt, lang=content_language())
+    response = HttpResponse(data, content_type=FORMATS[fmt].content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
