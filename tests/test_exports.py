@@ -212,3 +212,9 @@ def test_diagrams_follow_the_readers_language(client, library):
 
 def test_an_unknown_export_format_is_not_found(client, library):
     assert client.get("/flows/call-hold/export/visio/").status_code == 404
+
+
+def test_the_downloads_speak_the_readers_language(client, library):
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/flows/call-hold/").content.decode()
+    assert "带走这个流程" in page and "Take this flow with you" not in page
