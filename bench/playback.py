@@ -10,18 +10,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sipflows.sip import flowdoc, pcap, sipp  # noqa: E402
+from sipflows.sip import flowdoc, lint, pcap, sipp  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def main() -> None:
     slugs = sys.argv[1:] or sorted(p.stem for p in FIXTURES.glob("*.yaml"))
-    print(f"{'flow':32} completed  seconds  round trip")
+    print(f"{'flow':32} completed  seconds  round trip          checker on the capture")
     total = time.monotonic()
     for slug in slugs:
         doc = flowdoc.parse_documents((FIXTURES / f"{slug}.yaml").read_bytes(), name=slug)[0]
@@ -41,9 +42,11 @@ def main() -> None:
             capture = (Path(folder) / "capture.pcap").read_bytes()
         back = pcap.import_capture(capture, name=f"{slug}.pcap").documents
         same = len(back) == 1 and pcap.message_sequence(back[0]) == pcap.message_sequence(doc)
+        findings = Counter(f.rule for flow in back for f in lint.lint_flow(flow))
         print(
             f"{slug:32} {'yes' if run.returncode == 0 else 'NO':9} {seconds:7.1f}  "
-            f"{'same' if same else 'DIFFERS'} ({len(back)} flow(s))"
+            f"{'same' if same else 'DIFFERS':7} ({len(back)} flow)  "
+            + (", ".join(f"{rule} x{n}" for rule, n in findings.items()) or "clean")
         )
     print(f"all flows: {time.monotonic() - total:.1f} s")
 

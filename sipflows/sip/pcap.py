@@ -756,14 +756,17 @@ def _display(value: str | None) -> str:
     return match[1].strip() if match else ""
 
 
-def message_sequence(document: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """What a capture of the flow must give back: each message's method or status code, with
-    its sender's and receiver's names, in order."""
-    names = {lane["key"]: lane["name"] for lane in document["participants"]}
+def message_sequence(document: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """What a capture of the flow must give back: each message's method or status code with
+    its sender and receiver, lanes numbered by first appearance (a capture names its lanes
+    from the messages, not as the library does)."""
+    order: dict[str, int] = {}
     sequence = []
     for step in document["steps"]:
         if step["kind"] == "message":
             sip = parse_message(step["message"])
             what = sip.method if sip.kind == "request" else str(sip.status_code)
-            sequence.append((what or "", names[step["from"]], names[step["to"]]))
+            sender = order.setdefault(step["from"], len(order))
+            receiver = order.setdefault(step["to"], len(order))
+            sequence.append((what or "", sender, receiver))
     return sequence
