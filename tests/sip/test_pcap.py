@@ -207,3 +207,10 @@ def test_a_played_flow_comes_back_from_its_capture(played, slug):
     documents = pcap.import_capture(played(slug).capture, name=f"{slug}.pcap").documents
     assert len(documents) == 1
     assert pcap.message_sequence(documents[0]) == pcap.message_sequence(library_document(slug))
+
+
+def test_lanes_on_one_host_are_told_apart_by_their_ports():
+    capture = committed("call-hold-one-host.pcap")  # every lane on 127.0.0.11, its own port
+    [document] = pcap.import_capture(capture, name="one-host.pcap").documents
+    assert [p["name"] for p in document["participants"]] == ["Alice", "Proxy", "Bob"]
+    assert pcap.message_sequence(document) == pcap.message_sequence(library_document("call-hold"))
