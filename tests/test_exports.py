@@ -41,7 +41,7 @@ def download_links(page):
 
 
 def test_export_writes_a_sipp_folder_with_a_runnable_script(library, tmp_path):
-    run("export_flows", "call-hold", "--format", "sipp", "--out", str(tmp_path))
+    export_call_hold_to_sipp(tmp_path)
     folder = tmp_path / "call-hold"
     assert sorted(p.name for p in folder.iterdir()) == [
         "README.txt",
@@ -55,17 +55,12 @@ def test_export_writes_a_sipp_folder_with_a_runnable_script(library, tmp_path):
     assert (folder / "run.sh").stat().st_mode & 0o111
 
 
+def export_call_hold_to_sipp(out, *options):
+    return run("export_flows", "call-hold", "--format", "sipp", "--out", str(out), *options)
+
+
 def test_export_takes_lane_addresses(library, tmp_path):
-    run(
-        "export_flows",
-        "call-hold",
-        "--format",
-        "sipp",
-        "--out",
-        str(tmp_path),
-        "--lane",
-        "bob=10.0.0.7:5080",
-    )
+    export_call_hold_to_sipp(tmp_path, "--lane", "bob=10.0.0.7:5080")
     rows = (tmp_path / "call-hold" / "lanes.tsv").read_text().splitlines()
     assert "bob\tBob\tua\tserver\t10.0.0.7\t5080\t6000" in rows
 
@@ -73,16 +68,7 @@ def test_export_takes_lane_addresses(library, tmp_path):
 def test_export_refuses_a_lane_the_flow_does_not_have_and_writes_nothing(library, tmp_path):
     out = tmp_path / "out"
     with pytest.raises(CommandError, match="'carol' is not a lane of call-hold. Nothing"):
-        run(
-            "export_flows",
-            "call-hold",
-            "--format",
-            "sipp",
-            "--out",
-            str(out),
-            "--lane",
-            "carol=10.0.0.7",
-        )
+        export_call_hold_to_sipp(out, "--lane", "carol=10.0.0.7")
     assert not out.exists()
 
 

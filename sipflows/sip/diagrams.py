@@ -210,11 +210,15 @@ def _step_ends(doc: Mapping[str, Any], step: Mapping[str, Any]) -> tuple[str, st
     return keys[0], keys[-1]
 
 
+def _ident(key: str) -> str:
+    """A lane key as both formats name participants ('-' would read as an arrow)."""
+    return key.replace("-", "_")
+
+
 def _sequence_lines(
     doc: Mapping[str, Any],
     lang: str,
     *,
-    ident: Callable[[str], str],
     text: Callable[[str], str],
     message: str,
     media: Mapping[str, str],
@@ -222,6 +226,7 @@ def _sequence_lines(
     event: Callable[[str, str, str], str],
 ) -> list[str]:
     """The body both text formats share: messages, media legs, events and notes, in order."""
+    ident = _ident
     lines = []
     notes = _notes_by_step(doc)
     for step in doc["steps"]:
@@ -249,22 +254,18 @@ def _sequence_lines(
 def mermaid(doc: Mapping[str, Any], lang: str = "en") -> str:
     """A Mermaid sequenceDiagram; the F-labels number the messages."""
 
-    def ident(key: str) -> str:
-        return key.replace("-", "_")
-
     def text(value: str) -> str:  # Mermaid's entity codes keep its separators out of text
         value = _one_line(value).replace("#", "#35;").replace(";", "#59;")
         return value.replace("<", "#lt;").replace(">", "#gt;")
 
     lines = ["sequenceDiagram", f"    title {text(text_in(doc['title'], lang))}"]
     for lane in doc["participants"]:
-        lines.append(f"    participant {ident(lane['key'])} as {text(lane['name'])}")
+        lines.append(f"    participant {_ident(lane['key'])} as {text(lane['name'])}")
     lines += [
         "    " + line
         for line in _sequence_lines(
             doc,
             lang,
-            ident=ident,
             text=text,
             message="->>",
             media={"two-way": "<<-->>", "one-way": "--)", "none": ""},
@@ -278,9 +279,6 @@ def mermaid(doc: Mapping[str, Any], lang: str = "en") -> str:
 def plantuml(doc: Mapping[str, Any], lang: str = "en") -> str:
     """PlantUML sequence diagram text; events are dividers, notes are notes."""
 
-    def ident(key: str) -> str:
-        return key.replace("-", "_")
-
     def text(value: str) -> str:
         return _one_line(value).replace("\\", "\\\\")
 
@@ -291,11 +289,10 @@ def plantuml(doc: Mapping[str, Any], lang: str = "en") -> str:
     ]
     for lane in doc["participants"]:
         shape = "participant" if lane["role"] == "ua" else "entity"
-        lines.append(f'{shape} "{text(lane["name"])}" as {ident(lane["key"])}')
+        lines.append(f'{shape} "{text(lane["name"])}" as {_ident(lane["key"])}')
     lines += _sequence_lines(
         doc,
         lang,
-        ident=ident,
         text=text,
         message=" -> ",
         media={"two-way": " <-[#2e7d57]> ", "one-way": " -[#2e7d57]>> ", "none": ""},
