@@ -75,25 +75,25 @@ def test_export_refuses_a_lane_the_flow_does_not_have_and_writes_nothing(library
 @pytest.mark.parametrize(
     ("fmt", "name", "start"),
     [
-        ("svg", "call-pickup.svg", b"<svg"),
-        ("png", "call-pickup.png", b"\x89PNG"),
-        ("mermaid", "call-pickup.mmd", b"sequenceDiagram"),
-        ("plantuml", "call-pickup.puml", b"@startuml"),
-        ("html", "call-pickup.html", b"<!DOCTYPE html>"),
+        ("svg", "sample-call.svg", b"<svg"),
+        ("png", "sample-call.png", b"\x89PNG"),
+        ("mermaid", "sample-call.mmd", b"sequenceDiagram"),
+        ("plantuml", "sample-call.puml", b"@startuml"),
+        ("html", "sample-call.html", b"<!DOCTYPE html>"),
     ],
 )
-def test_export_writes_each_diagram_format(library, tmp_path, fmt, name, start):
-    run("export_flows", "call-pickup", "--format", fmt, "--out", str(tmp_path))
+def test_export_writes_each_diagram_format(sample_flow, tmp_path, fmt, name, start):
+    run("export_flows", "sample-call", "--format", fmt, "--out", str(tmp_path))
     assert (tmp_path / name).read_bytes().startswith(start)
 
 
-def test_a_text_export_of_one_flow_goes_to_stdout(library):
-    assert run("export_flows", "call-pickup", "--format", "mermaid").startswith("sequenceDiagram\n")
+def test_a_text_export_of_one_flow_goes_to_stdout(sample_flow):
+    assert run("export_flows", "sample-call", "--format", "mermaid").startswith("sequenceDiagram\n")
 
 
-def test_a_png_needs_a_folder(library):
+def test_a_png_needs_a_folder(sample_flow):
     with pytest.raises(CommandError, match="--format png writes files: give --out DIR"):
-        run("export_flows", "call-pickup", "--format", "png")
+        run("export_flows", "sample-call", "--format", "png")
 
 
 def test_chinese_diagrams_are_named_apart(library, tmp_path):
@@ -111,9 +111,9 @@ def test_chinese_diagrams_are_named_apart(library, tmp_path):
     assert f"title {title}" in (tmp_path / "music-on-hold.zh.puml").read_text().splitlines()
 
 
-def test_yaml_export_is_unchanged(library):
-    exported = yaml.safe_load(run("export_flows", "call-pickup"))
-    assert exported["slug"] == "call-pickup" and "steps" in exported
+def test_yaml_export_is_unchanged(sample_flow):
+    exported = yaml.safe_load(run("export_flows", "sample-call"))
+    assert exported["slug"] == "sample-call" and "steps" in exported
 
 
 def test_import_pcap_imports_the_calls_of_a_capture(db):
@@ -169,16 +169,16 @@ def test_the_flow_overview_offers_every_download(client, library):
 @pytest.mark.parametrize(
     ("fmt", "content_type", "filename"),
     [
-        ("html", "text/html; charset=utf-8", "call-hold.html"),
-        ("svg", "image/svg+xml", "call-hold.svg"),
-        ("png", "image/png", "call-hold.png"),
-        ("mermaid", "text/plain; charset=utf-8", "call-hold.mmd"),
-        ("plantuml", "text/plain; charset=utf-8", "call-hold.puml"),
-        ("sipp", "application/zip", "call-hold-sipp.zip"),
+        ("html", "text/html; charset=utf-8", "sample-call.html"),
+        ("svg", "image/svg+xml", "sample-call.svg"),
+        ("png", "image/png", "sample-call.png"),
+        ("mermaid", "text/plain; charset=utf-8", "sample-call.mmd"),
+        ("plantuml", "text/plain; charset=utf-8", "sample-call.puml"),
+        ("sipp", "application/zip", "sample-call-sipp.zip"),
     ],
 )
-def test_a_download_is_a_named_file(client, library, fmt, content_type, filename):
-    response = client.get(f"/flows/call-hold/export/{fmt}/")
+def test_a_download_is_a_named_file(client, sample_flow, fmt, content_type, filename):
+    response = client.get(f"/flows/sample-call/export/{fmt}/")
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
 
@@ -196,8 +196,8 @@ def test_diagrams_follow_the_readers_language(client, library):
     assert response["Content-Disposition"] == 'attachment; filename="music-on-hold.zh.mmd"'
 
 
-def test_an_unknown_export_format_is_not_found(client, library):
-    assert client.get("/flows/call-hold/export/visio/").status_code == 404
+def test_an_unknown_export_format_is_not_found(client, sample_flow):
+    assert client.get("/flows/sample-call/export/visio/").status_code == 404
 
 
 def test_the_downloads_speak_the_readers_language(client, library):

@@ -290,13 +290,14 @@ class _Reader:
             self._stream(key, segments)
         self.messages.sort(key=lambda m: (m.time, m.number))
         rtp = self._rtp(rtp_candidates)
-        if self.unread or rtp_candidates:
-            skipped = self.unread + len(rtp_candidates) - len(rtp)
-            if skipped:
-                self.problems.append(
-                    f"{skipped} packet(s) hold neither SIP nor RTP of an announced stream"
-                    + (f" (the first: packet {self.first_unread})" if self.first_unread else "")
-                )
+        kept = {packet.number for packet in rtp}
+        other = [number for number, *_ in rtp_candidates if number not in kept]
+        firsts = other[:1] + ([self.first_unread] if self.first_unread else [])
+        if firsts:
+            self.problems.append(
+                f"{self.unread + len(other)} packet(s) hold neither SIP nor RTP of an announced "
+                f"stream (the first: packet {min(firsts)})"
+            )
         return Capture(_fold(self.messages), rtp, self.problems, packets)
 
     def _add(self, number: int, time: float, src: Endpoint, dst: Endpoint, t: str, data: bytes):

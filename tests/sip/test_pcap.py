@@ -214,3 +214,16 @@ def test_lanes_on_one_host_are_told_apart_by_their_ports():
     [document] = pcap.import_capture(capture, name="one-host.pcap").documents
     assert [p["name"] for p in document["participants"]] == ["Alice", "Proxy", "Bob"]
     assert pcap.message_sequence(document) == pcap.message_sequence(library_document("call-hold"))
+
+
+def test_packets_that_are_neither_sip_nor_announced_rtp_are_counted_with_the_first():
+    packets = [
+        udp(ALICE, BOB, INVITE.replace(b"TCP", b"UDP")),
+        udp(("198.51.100.1", 4000), ("198.51.100.2", 9), b"noise"),
+        udp(("198.51.100.1", 4000), ("198.51.100.2", 9), b"noise"),
+    ]
+    problems = pcap.import_capture(pcap_file(packets), name="x.pcap").problems
+    assert (
+        "2 packet(s) hold neither SIP nor RTP of an announced stream (the first: packet 2)"
+        in problems
+    )
