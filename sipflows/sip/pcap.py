@@ -674,10 +674,11 @@ def _document(
                 "zh": f"分组 {message.number}，经 {message.transport}。",
             }
         timed.append((message.time, message.number, step))
-    placed = [
-        (leg, _media_owner(leg.src, media_lane), _media_owner(leg.dst, media_lane)) for leg in legs
-    ]
-    placed = [(leg, a, b) for leg, a, b in placed if a in lanes and b in lanes]
+    placed: list[tuple[_Leg, Endpoint, Endpoint]] = []
+    for leg in legs:
+        sender, receiver = _media_owner(leg.src, media_lane), _media_owner(leg.dst, media_lane)
+        if sender is not None and receiver is not None and {sender, receiver} <= set(lanes):
+            placed.append((leg, sender, receiver))
     for number, (leg, sender, receiver) in enumerate(placed, start=1):
         codec = RTP_PAYLOADS.get(leg.payload_type, f"payload type {leg.payload_type}")
         two_way = leg.back > 0
