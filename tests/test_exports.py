@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from sipflows.models import Flow
 from sipflows.sip.flowdoc import parse_documents
+from tests.sip.packets import noise
 from tests.sip.wire import library_document
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +157,14 @@ def test_a_capture_of_another_link_type_is_refused(db, tmp_path):
     with pytest.raises(CommandError, match="link type 147 is not one sipflows reads"):
         run("import_pcap", str(odd))
     assert not Flow.objects.exists()
+
+
+def test_a_capture_of_noise_is_refused_and_changes_nothing(sample_flow, tmp_path):
+    path = tmp_path / "noise.pcap"
+    path.write_bytes(noise(10_000))
+    with pytest.raises(CommandError, match="no SIP message in 10000 packet.*Nothing was imported"):
+        run("import_pcap", str(path))
+    assert list(Flow.objects.values_list("slug", flat=True)) == ["sample-call"]
 
 
 def test_the_flow_overview_offers_every_download(client, library):

@@ -6,6 +6,7 @@ import dpkt
 import pytest
 
 from sipflows.sip import pcap
+from tests.sip.packets import ip_packet, noise, pcap_file, tcp, udp
 from tests.sip.wire import SLUGS, library_document
 
 CAPTURES = Path(__file__).resolve().parent.parent / "data" / "pcap"
@@ -36,39 +37,6 @@ OK = (
     b"CSeq: 1 INVITE\r\n"
     b"Content-Length: 0\r\n\r\n"
 )
-
-
-def ip_packet(src, dst, protocol, payload, ident=1, offset=0, more=False):
-    ip = dpkt.ip.IP(
-        src=bytes(map(int, src.split("."))),
-        dst=bytes(map(int, dst.split("."))),
-        p=protocol,
-        id=ident,
-        data=payload,
-    )
-    ip.offset, ip.mf = offset // 8, int(more)  # dpkt counts the offset in 8-byte units
-    ip.len = 20 + len(payload)
-    return bytes(ip)
-
-
-def udp(src, dst, payload):
-    return ip_packet(
-        src[0], dst[0], 17, struct.pack("!HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
-    )
-
-
-def tcp(src, dst, seq, payload, flags=0x18):
-    segment = dpkt.tcp.TCP(sport=src[1], dport=dst[1], seq=seq, flags=flags, data=payload)
-    return ip_packet(src[0], dst[0], 6, bytes(segment))
-
-
-def pcap_file(packets, linktype=1):
-    out = io.BytesIO()
-    writer = dpkt.pcap.Writer(out, linktype=linktype)
-    for number, packet in enumerate(packets):
-        frame = bytes(12) + b"\x08\x00" + packet if linktype == 1 else packet
-        writer.writepkt(frame, ts=1000 + number * 0.01)
-    return out.getvalue()
 
 
 def committed(name):
@@ -194,12 +162,8 @@ def test_a_file_that_is_no_capture_is_refused():
 
 
 def test_ten_thousand_packets_of_noise_hold_no_sip():
-    noise = [
-        udp(("198.51.100.1", 40000 + n % 1000), ("198.51.100.2", 9), bytes([n % 256]) * 40)
-        for n in range(10_000)
-    ]
     with pytest.raises(pcap.CaptureError, match="no SIP message in 10000 packet"):
-        pcap.import_capture(pcap_file(noise), name="noise.pcap")
+        pcap.import_capture(noise(10_000), name="noise.pcap")
 
 
 @pytest.mark.parametrize("slug", SLUGS)
