@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup lint chromium messages
+.PHONY: run test setup lint chromium sip-tools messages
 
 # The virtualenv is rebuilt only when requirements.txt changes, so a second run is quick.
 $(VENV)/.installed: requirements.txt
@@ -28,7 +28,7 @@ run: setup
 	$(PY) manage.py import_flows --keep-existing fixtures/
 	$(UVICORN) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed chromium lint
+test: $(VENV)/.installed chromium sip-tools node_modules/.installed lint
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -46,7 +46,27 @@ chromium:
 	  fi; \
 	fi
 
+# The SIPp playback and capture tests play flows between real SIPp processes and record them
+# with tcpdump (both need root or capabilities on lo); PlantUML renders the exported diagrams.
+SIP_TOOLS := sipp tcpdump plantuml npm
+sip-tools:
+	@missing=""; for tool in $(SIP_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sip-tester tcpdump plantuml npm; \
+	  else \
+	    echo "Missing:$$missing. Run 'sudo apt-get install -y sip-tester tcpdump plantuml npm' (the playback, capture and diagram tests need them)."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# Mermaid's own library renders the exported diagrams in the browser tests (version pinned in
+# package.json and package-lock.json; node_modules/ is not committed).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 # For maintainers after changing UI strings: refresh and compile the Chinese catalogue.
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=node_modules
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv

@@ -18,6 +18,7 @@ urlpatterns = [
     path("flows/<slug:slug>/diff/", views.flow_diff, name="flow_diff"),
     path("flows/<slug:slug>/revert/", views.flow_revert, name="flow_revert"),
     path("flows/<slug:slug>/all/", views.flow_all, name="flow_all"),
+    path("flows/<slug:slug>/export/<str:fmt>/", views.flow_export, name="flow_export"),
     path("flows/<slug:slug>/<str:label>/", views.flow_page, name="step"),
     path("notes/", views.notes_index, name="notes"),
     path("live/", views.live_join, name="live_join"),

@@ -5,7 +5,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +22,10 @@ from .frames import (
     stepper_context,
 )
 from .hub import announce_sync
+from .sip.exports import FORMATS, export_download
 from .sip.flowdiff import ADDED, CHANGED, MOVED, REMOVED, diff_documents
 from .sip.highlight import highlight_message
+from .templatetags.sipflows import content_language
 
 
 def home(request):
@@ -270,3 +272,21 @@ _COUNT_PHRASES = {
     ("note", MOVED): _counted("%(count)d note moved", "%(count)d notes moved"),
     ("note", REMOVED): _counted("%(count)d note removed", "%(count)d notes removed"),
 }
+
+
+def flow_export(request, slug: str, fmt: str):
+    """A flow as a file to download: offline page, diagrams or SIPp scenarios; the current
+    revision, or ?revision=N."""
+    if fmt not in FORMATS:
+        raise Http404(f"No export format {fmt}")
+    number = request.GET.get("revision", "")
+    if number and not number.isdigit():
+        return HttpResponseBadRequest("revision must be a revision number, such as 3.")
+    if number:
+        revision = selectors.revision_get(slug=slug, number=int(number))
+    else:
+        revision = selectors.revision_current(slug=slug)
+    filename, data = export_download(revision.document, fmt, lang=content_language())
+    response = HttpResponse(data, content_type=FORMATS[fmt].content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
