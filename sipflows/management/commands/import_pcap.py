@@ -48,5 +48,5 @@ class Command(BaseCommand):
                 f"The library already holds {', '.join(existing)}: nothing was imported. "
                 "Rename the capture, or use --out DIR."
             )
-        flows_import(documents=documents)
+        flows_import(documents=documents, message=f"Read from the capture {path.name}")
         self.stdout.write(f"Imported {len(documents)} flow(s) from {path.name}: {', '.join(slugs)}")
