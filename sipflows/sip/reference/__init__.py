@@ -64,7 +64,7 @@ BASE_FEATURE_TAGS = frozenset(
 
 _AUTH_PARAM = re.compile(r"(?:^|,)\s*([A-Za-z0-9-]+)\s*=")
 _ANGLE_URI = re.compile(r"<([^>]*)>?")
-_URI_HEADER = re.compile(r"[?&]([^=&]+)=")
+_URI_PIECE = re.compile(r"([;?&][^;?&=]*)")
 
 
 @dataclass(frozen=True)
@@ -159,13 +159,30 @@ def text_tokens(text: str) -> list[TokenUse]:
 
 def uri_tokens(uri: str, line: int) -> Iterator[TokenUse]:
     """The parameters of a URI, and the names of headers embedded after its "?"."""
-    address, _, headers = uri.partition("?")
-    for param in address.split(";")[1:]:
-        name = param.partition("=")[0].strip().lower()
-        if name:
-            yield TokenUse("param", name, line, URI_CONTEXT)
-    for match in _URI_HEADER.finditer("?" + headers if headers else ""):
-        yield TokenUse("header", canonical_name(match[1]), line)
+    for _, use in uri_pieces(uri, line):
+        if use is not None:
+            yield use
+
+
+def uri_pieces(
+    text: str, line: int, after_query: bool = False
+) -> Iterator[tuple[str, TokenUse | None]]:
+    """A URI (or a piece of one, `after_query` if its "?" came before) cut into pieces: each
+    ";name" before the "?" is a parameter, each "?Name" or "&Name" after it an embedded
+    header; everything else (values, the address) is a piece without a token."""
+    for piece in _URI_PIECE.split(text):
+        marker, name = piece[:1], piece[1:]
+        after_query = after_query or marker == "?"
+        use = None
+        if name and marker == ";" and not after_query:
+            use = TokenUse("param", name.strip().lower(), line, URI_CONTEXT)
+        elif name and marker in ("?", "&") and after_query:
+            use = TokenUse("header", canonical_name(name.strip()), line)
+        if use is not None:
+            yield marker, None
+            yield name, use
+        elif piece:
+            yield piece, None
 
 
 def _header_value_tokens(header: str, value: str, line: int) -> Iterator[TokenUse]:
@@ -190,10 +207,10 @@ def _header_value_tokens(header: str, value: str, line: int) -> Iterator[TokenUs
         for param in params:
             name = param.partition("=")[0].strip().lower()
             if name:
-                yield _param_use(header, name, line)
+                yield param_use(header, name, line)
 
 
-def _param_use(header: str, name: str, line: int) -> TokenUse:
+def param_use(header: str, name: str, line: int) -> TokenUse:
     if header in FEATURE_TAG_HEADERS and is_feature_tag(name):
         return TokenUse("feature-tag", name, line, header)
     return TokenUse("param", name, line, header)
