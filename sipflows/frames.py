@@ -12,6 +12,7 @@ from .models import Flow, Step
 from .selectors import PerFlowVersion, flow_findings
 from .sip.highlight import highlight_message
 from .sip.message import parse_message
+from .sip.reference import message_explanations
 from .templatetags.sipflows import tr
 
 FRAME_TEMPLATE = "sipflows/flow.html#step-frame"
@@ -44,6 +45,8 @@ def stepper_context(flow: Flow, index: int | None, **extra) -> dict:
         "message_html": mark_safe(highlight_message(step.message, step.focus))
         if step and step.message
         else "",
+        # What each token control of the message opens (its aria-describedby).
+        "message_tips": message_explanations(step.message) if step and step.message else (),
         "flow_notes": list(flow.notes.all()),
         "step_findings": flow_findings(flow=flow).get(step.label, []) if step else [],
     }

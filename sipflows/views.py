@@ -1,6 +1,7 @@
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -9,6 +10,8 @@ from . import selectors, services
 from .forms import JoinForm
 from .frames import step_index, stepper_context
 from .hub import announce_sync
+from .sip.reference import entry_for
+from .templatetags.sipflows import content_language
 
 
 def home(request):
@@ -97,3 +100,33 @@ def _live_page(request, session, *, mode: str, **extra):
         **extra,
     )
     return render(request, "sipflows/live.html", context)
+
+
+def reference_index(request):
+    return render(
+        request,
+        "sipflows/reference_index.html",
+        {"sections": selectors.reference_sections()},
+    )
+
+
+def reference_entry(request, kind: str, name: str):
+    entry = entry_for(kind, name)
+    if entry is None:
+        raise Http404(f"The reference has no {kind} {name}.")
+    context = {
+        "entry": entry,
+        "kind_title": selectors.REFERENCE_KIND_TITLES[kind],
+        "uses_by_flow": selectors.reference_uses_by_flow(kind=kind, name=name),
+    }
+    return render(request, "sipflows/reference_entry.html", context)
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()
+    results = selectors.library_search(query=query, language=content_language())
+    context = {"search_query": query, "results": results}
+    template = "sipflows/search.html"
+    if request.htmx:
+        template += "#search-results"
+    return render(request, template, context)

@@ -19,8 +19,8 @@ from .reference import (
     METHOD_HEADERS,
     OPTION_TAG_HEADERS,
     TokenUse,
-    param_use,
     is_explained,
+    param_use,
     reference_url,
     tip_id,
     uri_pieces,
@@ -36,8 +36,8 @@ def highlight_message(text: str, focus: Sequence[str] = ()) -> str:
 
     Every token the reference explains (sip.reference: a method, a header, a parameter, an
     SDP attribute ...) is a link to its reference page, described by the element whose id is
-    its `tip_id`. `focus` holds header names (long or compact, any case: "Replaces", "v") and SDP line
-    prefixes ("a=sendonly", "c=", "m=audio"); the lines they cover, continuation lines
+    its `tip_id`. `focus` holds header names (long or compact, any case: "Replaces", "v")
+    and SDP line prefixes ("a=sendonly", "c=", "m=audio"); the lines they cover, continuation lines
     included, are wrapped in <span class="hll">.
     """
     # Only classes are written; STYLE matters for highlight_css().
@@ -93,8 +93,8 @@ class TokenLinkFormatter(HtmlFormatter):
 
     def _format_lines(self, tokensource: Iterable[tuple[_TokenType, str]]):  # type: ignore[override]
         line: list[str] = []
-        for ttype, html_part in self._linked_parts(tokensource):
-            pieces = html_part.split("\n")
+        for markup in self._linked_parts(tokensource):
+            pieces = markup.split("\n")
             for piece in pieces[:-1]:
                 line.append(piece)
                 yield 1, "".join(line) + "\n"
@@ -103,13 +103,14 @@ class TokenLinkFormatter(HtmlFormatter):
         if any(line):
             yield 1, "".join(line)
 
-    def _linked_parts(self, tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[tuple[_TokenType, str]]:
+    def _linked_parts(self, tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[str]:
+        """Each token's markup: a <span> per line of it, in a link if it is explained."""
         classes: dict[_TokenType, str] = {}
         for ttype, value, use in classify_tokens(tokens, self.regions):
             if ttype not in classes:
                 css = self._get_css_classes(ttype)
                 classes[ttype] = f'<span class="{css}">' if css else ""
-            yield ttype, _span(classes[ttype], value, use)
+            yield _span(classes[ttype], value, use)
 
 
 def _span(opener: str, value: str, use: TokenUse | None) -> str:

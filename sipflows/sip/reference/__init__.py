@@ -323,3 +323,38 @@ def rfc_url(reference_text: str) -> str:
         return ""
     url = f"https://www.rfc-editor.org/rfc/rfc{match[1]}"
     return f"{url}#section-{match[2]}" if match[2] else url
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What a token control opens: the entry and the meaning that fit where the token is."""
+
+    id: str  # the token control's aria-describedby
+    entry: Entry
+    meaning: Meaning
+    context: str
+
+
+def explain(use: TokenUse) -> Explanation | None:
+    entry = entry_for(use.kind, use.name)
+    meaning = entry.meaning(use.context) if entry else None
+    if entry is None or meaning is None:
+        return None
+    return Explanation(tip_id(use), entry, meaning, use.context)
+
+
+@lru_cache(maxsize=2048)
+def message_explanations(text: str) -> tuple[Explanation, ...]:
+    """One explanation per explained token of a message, in the order they first occur."""
+    found = (explain(use) for use in distinct(cached_tokens(text)))
+    return tuple(e for e in found if e is not None)
+
+
+def header_lines(lines: list[str], line: int) -> list[str]:
+    """Line `line` (1-based) of a message with the continuation lines that fold into it."""
+    if not 1 <= line <= len(lines):
+        return []
+    end = line
+    while end < len(lines) and lines[end][:1] in (" ", "\t") and lines[end].strip():
+        end += 1
+    return lines[line - 1 : end]
