@@ -2,8 +2,9 @@
 
 Every searchable text is a `SearchText`: a flow's title or summary, a step's annotation,
 caption or message, a note's discussion, quotation or correction, in one language. A query
-is a few words; a text matches when it holds every word, case-insensitively, as a substring.
-That is also how Chinese is matched, which has no spaces between words.
+is a few words; a flow, step or note matches when its texts together hold every word,
+case-insensitively, as a substring. That is also how Chinese is matched, which has no spaces
+between words.
 """
 
 from __future__ import annotations
@@ -53,8 +54,13 @@ def query_words(query: str) -> list[str]:
     return [w.casefold() for w in query[:MAX_QUERY].split()][:MAX_WORDS]
 
 
-def holds_all(text: SearchText, words: list[str]) -> bool:
-    return bool(words) and all(w in text.folded for w in words)
+def owners_holding_all(texts: list[SearchText], words: list[str]) -> set[tuple[str, int]]:
+    """The flows, steps and notes whose texts, taken together, hold every word."""
+    missing: dict[tuple[str, int], set[str]] = {}
+    for text in texts:
+        left = missing.setdefault(text.owner, set(words))
+        left.difference_update([w for w in left if w in text.folded])
+    return {owner for owner, left in missing.items() if not left and words}
 
 
 def holds_any(text: SearchText, words: list[str]) -> bool:

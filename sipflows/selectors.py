@@ -15,8 +15,8 @@ from .search import (
     Hit,
     SearchText,
     group_by_flow,
-    holds_all,
     holds_any,
+    owners_holding_all,
     prefer_language,
     query_words,
     snippet,
@@ -375,8 +375,9 @@ def reference_uses_by_flow(*, kind: str, name: str) -> list[FlowUses]:
 
 
 def library_search(*, query: str, language: str = "en", limit: int = 200) -> list[FlowResults]:
-    """The texts of the library holding every word of the query, grouped by flow; where both
-    languages of a text match, only the one in `language`.
+    """The texts of the library matching the query, grouped by flow. A flow, step or note
+    matches when its texts together hold every word; its texts holding any are shown (where
+    both languages of a text hold one, only the one in `language`).
 
     On PostgreSQL, words without Chinese characters go to its full-text search; otherwise,
     and for Chinese (which its parser does not cut into words), the texts are matched in
@@ -388,9 +389,9 @@ def library_search(*, query: str, language: str = "en", limit: int = 200) -> lis
     library = library_texts()
     if connection.vendor == "postgresql" and not _CJK.search(query):
         owners = _postgres_matches(" ".join(words))
-        found = [t for t in library.texts if t.owner in owners and holds_any(t, words)]
     else:
-        found = [t for t in library.texts if holds_all(t, words)]
+        owners = owners_holding_all(library.texts, words)
+    found = [t for t in library.texts if t.owner in owners and holds_any(t, words)]
     hits = [Hit(t, snippet(t, words)) for t in prefer_language(found, language)]
     return group_by_flow(hits, library.flows, limit)
 

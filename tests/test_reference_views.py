@@ -51,7 +51,9 @@ def test_a_header_page_lists_the_steps_carrying_it_with_the_line(client, library
 def test_a_header_embedded_in_a_uri_counts_as_carried(client, library):
     page = get_page(client, "/sip/header/Replaces/")
     item = next(li for li in page.iter("li") if links(li).get("/flows/call-park/F5/") == "F5")
-    assert text_of(item.find("code")).startswith("Refer-To: <sips:a8342043f@atlanta.example.com;gr?")
+    assert text_of(item.find("code")).startswith(
+        "Refer-To: <sips:a8342043f@atlanta.example.com;gr?"
+    )
 
 
 def test_a_parameter_with_several_meanings_shows_each(client, library):
@@ -61,7 +63,9 @@ def test_a_parameter_with_several_meanings_shows_each(client, library):
 
 
 def test_names_with_slashes_and_equals_signs_have_pages(client, library):
-    assert "application/sdp" in text_of(get_page(client, "/sip/body/application/sdp/").find(".//h1"))
+    assert "application/sdp" in text_of(
+        get_page(client, "/sip/body/application/sdp/").find(".//h1")
+    )
     page = get_page(client, "/sip/sdp/a=sendonly/")
     assert {"/flows/call-hold/F10/", "/flows/call-hold/F11/"} <= set(links(page))
 

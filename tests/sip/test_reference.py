@@ -123,7 +123,8 @@ def test_option_tags_events_and_body_types_are_words_of_their_headers():
 
 def test_a_sipfrag_body_has_tokens_of_its_own():
     notify = normalize_message(
-        "NOTIFY sips:a@b SIP/2.0\nEvent: refer\nContent-Type: message/sipfrag\n\nSIP/2.0 180 Ringing\n"
+        "NOTIFY sips:a@b SIP/2.0\nEvent: refer\nContent-Type: message/sipfrag\n\n"
+        "SIP/2.0 180 Ringing\n"
     )
     uses = {(u.kind, u.name) for u in text_tokens(notify)}
     assert {("event", "refer"), ("body", "message/sipfrag"), ("status", "180")} <= uses
