@@ -9,6 +9,7 @@
   let open = null; // { token, tip }
   let closing = null;
   let lastPointer = "mouse";
+  let openBeforeTap = null; // a tap also hovers and focuses: what was open before it
 
   function tipOf(token) {
     return document.getElementById(token.getAttribute("aria-describedby"));
@@ -50,6 +51,7 @@
 
   document.addEventListener("pointerdown", function (event) {
     lastPointer = event.pointerType;
+    openBeforeTap = open && open.token;
     if (open && !event.target.closest(TOKEN + ", .token-tip")) hide();
   });
   document.addEventListener("mouseover", function (event) {
@@ -68,7 +70,7 @@
   document.addEventListener("click", function (event) {
     const token = event.target.closest(TOKEN);
     if (!token || lastPointer !== "touch") return;
-    if (!open || open.token !== token) {
+    if (openBeforeTap !== token) {
       event.preventDefault(); // the first tap explains, a second one follows the link
       show(token);
     }
