@@ -1,6 +1,6 @@
 """The stepper's context and frames: one set of partials for pages, htmx swaps and websockets."""
 
-from functools import partial
+from functools import lru_cache, partial
 
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -16,6 +16,7 @@ from .sip.reference import message_explanations
 from .templatetags.sipflows import tr
 
 FRAME_TEMPLATE = "sipflows/flow.html#step-frame"
+TIPS_TEMPLATE = "sipflows/token_tips.html"
 
 
 def step_index(steps: list[Step], label: str | None) -> int | None:
@@ -46,12 +47,21 @@ def stepper_context(flow: Flow, index: int | None, **extra) -> dict:
         if step and step.message
         else "",
         # What each token control of the message opens (its aria-describedby).
-        "message_tips": message_explanations(step.message) if step and step.message else (),
+        "message_tips": _message_tips(step.message, translation.get_language())
+        if step and step.message
+        else "",
         "flow_notes": list(flow.notes.all()),
         "step_findings": flow_findings(flow=flow).get(step.label, []) if step else [],
     }
     context.update(extra)
     return context
+
+
+@lru_cache(maxsize=1024)
+def _message_tips(message: str, language: str) -> str:
+    """The explanations of a message's tokens, rendered once per message and language (the
+    reference changes only with the code)."""
+    return render_to_string(TIPS_TEMPLATE, {"tips": message_explanations(message)})
 
 
 def render_frame(flow: Flow, index: int | None, *, language: str, **extra) -> str:
