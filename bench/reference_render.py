@@ -10,38 +10,16 @@ no explanations). Prints both medians and their ratio (the goal: within 1.3x), t
 reference's entries per kind and how many of the library's tokens it explains.
 """
 
-import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from render import ROOT, library_client, page_arguments
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("path", nargs="?", default="/flows/call-pickup/F7/")
-    parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
-    database = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipflows.settings")
-    os.environ["DEBUG"] = "0"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test import Client
-
-    call_command("migrate", verbosity=0)
-    call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
-    client = Client(SERVER_NAME="127.0.0.1")
+    args = page_arguments()
+    client = library_client()
     timings: dict[str, list[float]] = {"with token controls": [], "without (before)": []}
     sizes = {}
     for name in timings:

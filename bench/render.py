@@ -18,11 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def main() -> None:
+def page_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("path", nargs="?", default="/flows/call-pickup/F7/")
     parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def library_client():
+    """A test client over a throwaway SQLite database that holds the library (fixtures/)."""
     database = Path(tempfile.mkdtemp()) / "bench.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipflows.settings")
@@ -32,13 +36,19 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
     call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
-    client = Client(SERVER_NAME="127.0.0.1")
+    return Client(SERVER_NAME="127.0.0.1")
+
+
+def main() -> None:
+    args = page_arguments()
+    client = library_client()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     assert client.get(args.path).status_code == 200
     timings = []
     for _ in range(args.runs):
