@@ -105,3 +105,15 @@ def test_the_search_box_finds_chinese_text(page, served_library):
     expect(page).to_have_url(re.compile(r"/search/\?q="))
     pickup = page.locator("#search-results section", has_text="呼叫代答")
     expect(pickup.locator("mark").first).to_have_text("早期对话")
+
+
+def test_an_explanation_stays_beside_a_token_scrolled_into_view(browser, served_library):
+    context = browser.new_context(viewport={"width": 900, "height": 420})
+    page = context.new_page()
+    open_step(page, served_library + "/flows/call-pickup/F1/")
+    last = page.locator("#message .sipmsg a[aria-describedby]").last
+    last.focus()  # the page scrolls to it
+    explanation = tip(page, last.get_attribute("aria-describedby"))
+    expect(explanation).to_be_visible()
+    expect(explanation).to_be_in_viewport()
+    context.close()

@@ -19,23 +19,30 @@
     const tip = tipOf(token);
     if (!tip) return;
     cancelClose();
-    if (open && open.tip !== tip) hide();
+    if (open && open.token !== token) hide();
     open = { token: token, tip: tip };
-    token.setAttribute("aria-expanded", "true");
+    token.classList.add("is-explained");
     tip.hidden = false;
-    const place = token.getBoundingClientRect();
+    place();
+  }
+
+  // Under the token, or above it when there is no room below; kept beside it on scrolling.
+  function place() {
+    if (!open) return;
+    const tip = open.tip;
+    const at = open.token.getBoundingClientRect();
     const width = Math.min(tip.offsetWidth, window.innerWidth - 16);
-    tip.style.left = Math.max(8, Math.min(place.left, window.innerWidth - width - 8)) + "px";
-    const below = place.bottom + 6;
+    tip.style.left = Math.max(8, Math.min(at.left, window.innerWidth - width - 8)) + "px";
+    const below = at.bottom + 6;
     tip.style.top =
-      (below + tip.offsetHeight > window.innerHeight ? place.top - tip.offsetHeight - 6 : below) + "px";
+      (below + tip.offsetHeight > window.innerHeight ? at.top - tip.offsetHeight - 6 : below) + "px";
   }
 
   function hide() {
     cancelClose();
     if (!open) return;
     open.tip.hidden = true;
-    open.token.removeAttribute("aria-expanded");
+    open.token.classList.remove("is-explained");
     open = null;
   }
 
@@ -81,7 +88,8 @@
       hide();
     }
   });
-  window.addEventListener("scroll", hide, { passive: true, capture: true });
+  window.addEventListener("scroll", place, { passive: true, capture: true });
+  window.addEventListener("resize", place);
   // A new step replaces the message: whatever was open went with it.
   document.addEventListener("htmx:wsAfterMessage", hide);
   document.addEventListener("htmx:afterSwap", hide);
