@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
@@ -97,7 +97,6 @@ class Entry:
     title: dict[str, str]  # a few words: {"en": "Replace a dialog", "zh": ...}
     meanings: tuple[Meaning, ...]
     compact: str | None = None  # a header's compact form
-    see_also: tuple[str, ...] = field(default=())
 
     @property
     def url(self) -> str:
@@ -257,7 +256,6 @@ def _entry(kind: str, name: str, item: dict[str, Any]) -> Entry:
             )
             for m in meanings
         ),
-        see_also=tuple(item.get("see_also", ())),
     )
 
 
