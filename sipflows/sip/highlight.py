@@ -115,12 +115,18 @@ class TokenLinkFormatter(HtmlFormatter):
 
 def _span(opener: str, value: str, use: TokenUse | None) -> str:
     closer = "</span>" if opener else ""
-    parts = [opener + escape(part) + closer if part else "" for part in value.split("\n")]
-    markup = "\n".join(parts)
+    if "\n" in value:
+        parts = [opener + p.translate(_ESCAPE) + closer if p else "" for p in value.split("\n")]
+        markup = "\n".join(parts)
+    else:
+        markup = opener + value.translate(_ESCAPE) + closer if value else ""
     if use is None:
         return markup
     href = escape(reference_url(use.kind, use.name))
     return f'<a href="{href}" aria-describedby="{tip_id(use)}">{markup}</a>'
+
+
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
 
 
 def message_regions(message: SipMessage, first: int = 1) -> list[Region]:
