@@ -5,7 +5,7 @@ revision never changes) or an editor's unsaved draft (drawn afresh each time). R
 never deleted (a flow's deletion is itself a revision), so a revision's id names it for good.
 """
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -20,9 +20,11 @@ from .models import FlowRevision
 from .selectors import findings_by_step, revision_by_id
 from .sip.highlight import highlight_message
 from .sip.message import parse_message
+from .sip.reference import message_explanations
 from .templatetags.sipflows import tr
 
 FRAME_TEMPLATE = "sipflows/flow.html#step-frame"
+TIPS_TEMPLATE = "sipflows/token_tips.html"
 
 
 def revision_url(revision: FlowRevision, *, current: bool) -> str:
@@ -83,12 +85,23 @@ def stepper_context(flow: DrawnFlow, index: int | None, **extra: Any) -> dict:
         "message_html": mark_safe(highlight_message(step.message, step.focus))
         if step and step.message
         else "",
+        # What each token control of the message opens (its aria-describedby).
+        "message_tips": _message_tips(step.message, translation.get_language())
+        if step and step.message
+        else "",
         "flow_notes": flow.notes,
         "step_findings": findings_of(flow).get(step.label, []) if step else [],
     }
     context.update(step_depth_context(flow, step.label if step else None))
     context.update(extra)
     return context
+
+
+@lru_cache(maxsize=1024)
+def _message_tips(message: str, language: str) -> str:
+    """The explanations of a message's tokens, rendered once per message and language (the
+    reference changes only with the code)."""
+    return render_to_string(TIPS_TEMPLATE, {"tips": message_explanations(message)})
 
 
 def render_frame(flow: DrawnFlow, index: int | None, *, language: str, **extra: Any) -> str:

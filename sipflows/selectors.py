@@ -1,14 +1,29 @@
 """Reads from the library, shaped for views, consumers and export."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db import connection
+from django.db.models import Count, F, Max, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from .models import Flow, FlowRevision, LiveSession, Note
+from .models import Flow, FlowRevision, LiveSession, Note, Step
+from .search import (
+    FlowResults,
+    Hit,
+    SearchText,
+    group_by_flow,
+    holds_any,
+    owners_holding_all,
+    prefer_language,
+    query_words,
+    snippet,
+)
 from .sip.lint import Finding, lint_flow
+from .sip.reference import KINDS as REFERENCE_KINDS
+from .sip.reference import Entry, cached_tokens, header_lines, reference
 from .sip.rfc5359 import FLOW_SLOTS, GROUPS, FlowSlot
 
 INSTRUCTOR_GROUP = "instructor"
@@ -200,3 +215,214 @@ def findings_by_step(document: dict[str, Any]) -> dict[str | None, list[Finding]
     for finding in lint_flow(document, include_acknowledged=True):
         by_step.setdefault(finding.step, []).append(finding)
     return by_step
+
+
+# --- the reference and search over the current library -------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceUse:
+    """A step of the library that carries a token, with the lines it is on."""
+
+    flow_slug: str
+    flow_title: dict
+    label: str
+    url: str
+    lines: str
+
+
+@dataclass(frozen=True)
+class LibraryTexts:
+    """What search and the reference pages read, built once per library version."""
+
+    texts: list[SearchText]
+    flows: dict[str, tuple[dict, str]]  # slug -> (title, url), in library order
+    uses: dict[tuple[str, str], list[ReferenceUse]]
+
+
+_library_texts: dict[tuple, LibraryTexts] = {}
+
+
+def library_texts() -> LibraryTexts:
+    """The library's searchable texts and token uses; computed again whenever a flow changes."""
+    version = tuple(
+        Flow.objects.filter(is_deleted=False)
+        .aggregate(n=Count("id"), at=Max("updated_at"))
+        .values()
+    )
+    if version not in _library_texts:
+        _library_texts.clear()
+        _library_texts[version] = _build_library_texts()
+    return _library_texts[version]
+
+
+def _build_library_texts() -> LibraryTexts:
+    live = Flow.objects.filter(is_deleted=False)
+    flows = {f.slug: (f.title, f.get_absolute_url()) for f in live}
+    texts: list[SearchText] = []
+    uses: dict[tuple[str, str], list[ReferenceUse]] = {}
+    for flow in live:
+        url = flow.get_absolute_url()
+        owner = ("flow", flow.pk)
+        texts += _bilingual(flow.slug, owner, "", url, "title", flow.title)
+        texts += _bilingual(flow.slug, owner, "", url, "summary", flow.summary)
+    steps = (
+        Step.objects.filter(flow__is_deleted=False)
+        .select_related("flow")
+        .order_by("flow__slug", "position")
+    )
+    for step in steps:
+        url = step.get_absolute_url()
+        owner = ("step", step.pk)
+        texts += _bilingual(step.flow.slug, owner, step.label, url, "annotation", step.annotation)
+        texts += _bilingual(step.flow.slug, owner, step.label, url, "text", step.text)
+        if step.message:
+            texts.append(
+                SearchText(step.flow.slug, owner, step.label, url, "message", "", step.message)
+            )
+            _add_uses(uses, step, url)
+    notes = (
+        Note.objects.filter(flow__is_deleted=False)
+        .select_related("flow", "step")
+        .order_by("flow__slug", "position")
+    )
+    for note in notes:
+        label = note.step.label if note.step else ""
+        url = note.step.get_absolute_url() if note.step else note.flow.get_absolute_url()
+        url += f"#note-{note.key}"
+        owner = ("note", note.pk)
+        texts += _bilingual(note.flow.slug, owner, label, url, "discussion", note.discussion)
+        for name in ("as_written", "correction"):
+            if getattr(note, name):
+                texts.append(
+                    SearchText(note.flow.slug, owner, label, url, name, "", getattr(note, name))
+                )
+    return LibraryTexts(texts, flows, uses)
+
+
+def _bilingual(slug, owner, label, url, field, text: dict) -> list[SearchText]:
+    return [
+        SearchText(slug, owner, label, url, field, language, text[language])
+        for language in ("en", "zh")
+        if (text or {}).get(language)
+    ]
+
+
+def _add_uses(uses: dict, step: Step, url: str) -> None:
+    """Record the step under each token it carries, with the lines (headers) it is on."""
+    lines = step.message.splitlines()
+    found: dict[tuple[str, str], dict[int, str]] = {}
+    for use in cached_tokens(step.message):
+        shown = found.setdefault((use.kind, use.name), {})
+        shown.setdefault(use.line, "\n".join(header_lines(lines, use.line)))
+    for key, shown in found.items():
+        uses.setdefault(key, []).append(
+            ReferenceUse(
+                step.flow.slug, step.flow.title, step.label, url, "\n".join(shown.values())
+            )
+        )
+
+
+def reference_uses(*, kind: str, name: str) -> list[ReferenceUse]:
+    """Every step of the library carrying the token, in library order."""
+    return library_texts().uses.get((kind, name), [])
+
+
+REFERENCE_KIND_TITLES = {
+    "method": _("Methods"),
+    "status": _("Status codes"),
+    "header": _("Header fields"),
+    "param": _("Header and URI parameters"),
+    "option-tag": _("Option tags"),
+    "event": _("Event packages"),
+    "feature-tag": _("Feature tags"),
+    "body": _("Body types"),
+    "sdp": _("SDP lines and attributes"),
+}
+assert set(REFERENCE_KIND_TITLES) == set(REFERENCE_KINDS)
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    entry: Entry
+    steps: int  # how many steps of the library carry it
+
+
+@dataclass(frozen=True)
+class ReferenceSection:
+    kind: str
+    title: str
+    rows: list[ReferenceRow]
+
+
+def reference_sections() -> list[ReferenceSection]:
+    """The whole reference by kind, each entry with the number of steps that carry it."""
+    uses = library_texts().uses
+    return [
+        ReferenceSection(
+            kind,
+            REFERENCE_KIND_TITLES[kind],
+            [ReferenceRow(e, len(uses.get((kind, e.name), []))) for e in entries.values()],
+        )
+        for kind, entries in reference().items()
+    ]
+
+
+@dataclass(frozen=True)
+class FlowUses:
+    slug: str
+    title: dict
+    uses: list[ReferenceUse]
+
+
+def reference_uses_by_flow(*, kind: str, name: str) -> list[FlowUses]:
+    """The steps carrying a token, grouped by flow in library order."""
+    groups: dict[str, FlowUses] = {}
+    for use in reference_uses(kind=kind, name=name):
+        group = groups.setdefault(use.flow_slug, FlowUses(use.flow_slug, use.flow_title, []))
+        group.uses.append(use)
+    return list(groups.values())
+
+
+def library_search(*, query: str, language: str = "en", limit: int = 200) -> list[FlowResults]:
+    """The texts of the library matching the query, grouped by flow. A flow, step or note
+    matches when its texts together hold every word; its texts holding any are shown (where
+    both languages of a text hold one, only the one in `language`).
+
+    On PostgreSQL, words without Chinese characters go to its full-text search; otherwise,
+    and for Chinese (which its parser does not cut into words), the texts are matched in
+    memory, every word as a substring.
+    """
+    words = query_words(query)
+    if not words:
+        return []
+    library = library_texts()
+    if connection.vendor == "postgresql" and not _CJK.search(query):
+        owners = _postgres_matches(" ".join(words))
+    else:
+        owners = owners_holding_all(library.texts, words)
+    found = [t for t in library.texts if t.owner in owners and holds_any(t, words)]
+    hits = [Hit(t, snippet(t, words)) for t in prefer_language(found, language)]
+    return group_by_flow(hits, library.flows, limit)
+
+
+_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def _postgres_matches(query: str) -> set[tuple[str, int]]:
+    """Flows, steps and notes whose texts match the query in PostgreSQL's full-text search
+    (the "simple" configuration: SIP words such as Replaces or early-only are not stemmed)."""
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+
+    search = SearchQuery(query, config="simple", search_type="plain")
+    fields = {
+        "flow": (Flow, ["title__en", "title__zh", "summary__en", "summary__zh"]),
+        "step": (Step, ["annotation__en", "annotation__zh", "text__en", "text__zh", "message"]),
+        "note": (Note, ["discussion__en", "discussion__zh", "as_written", "correction"]),
+    }
+    owners: set[tuple[str, int]] = set()
+    for kind, (model, names) in fields.items():
+        vector = SearchVector(*names, config="simple")
+        matched = model.objects.annotate(search=vector).filter(search=search)
+        owners.update((kind, pk) for pk in matched.values_list("pk", flat=True))
+    return owners

@@ -25,6 +25,7 @@ from .hub import announce_sync
 from .sip.exports import FORMATS, export_download
 from .sip.flowdiff import ADDED, CHANGED, MOVED, REMOVED, diff_documents
 from .sip.highlight import highlight_message
+from .sip.reference import entry_for
 from .templatetags.sipflows import content_language
 
 
@@ -290,3 +291,33 @@ def flow_export(request, slug: str, fmt: str):
     response = HttpResponse(data, content_type=FORMATS[fmt].content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def reference_index(request):
+    return render(
+        request,
+        "sipflows/reference_index.html",
+        {"sections": selectors.reference_sections()},
+    )
+
+
+def reference_entry(request, kind: str, name: str):
+    entry = entry_for(kind, name)
+    if entry is None:
+        raise Http404(f"The reference has no {kind} {name}.")
+    context = {
+        "entry": entry,
+        "kind_title": selectors.REFERENCE_KIND_TITLES[kind],
+        "uses_by_flow": selectors.reference_uses_by_flow(kind=kind, name=name),
+    }
+    return render(request, "sipflows/reference_entry.html", context)
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()
+    results = selectors.library_search(query=query, language=content_language())
+    context = {"search_query": query, "results": results}
+    template = "sipflows/search.html"
+    if request.htmx:
+        template += "#search-results"
+    return render(request, template, context)

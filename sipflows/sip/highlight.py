@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from html import escape
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.styles.friendly import FriendlyStyle
-from pygments.token import Name, Number, String
+from pygments.token import Keyword, Name, Number, Punctuation, String, Text, _TokenType
 
 from .lexers import SipLexer
-from .message import SipMessage, parse_message
+from .message import SipMessage, canonical_name, parse_message
+from .reference import (
+    AUTH_HEADERS,
+    BODY_TYPE_HEADERS,
+    EVENT_HEADERS,
+    METHOD_HEADERS,
+    OPTION_TAG_HEADERS,
+    TokenUse,
+    is_explained,
+    param_use,
+    reference_url,
+    tip_id,
+    uri_pieces,
+)
 
 CSS_CLASS = "sipmsg"
 
@@ -36,12 +50,14 @@ _SDP_PREFIX = re.compile(r"[a-z]=")
 def highlight_message(text: str, focus: Sequence[str] = ()) -> str:
     """The message as escaped, highlighted HTML in a <div class="sipmsg">.
 
-    `focus` holds header names (long or compact, any case: "Replaces", "v") and SDP line
-    prefixes ("a=sendonly", "c=", "m=audio"); the lines they cover, continuation lines
+    Every token the reference explains (sip.reference: a method, a header, a parameter, an
+    SDP attribute ...) is a link to its reference page, described by the element whose id is
+    its `tip_id`. `focus` holds header names (long or compact, any case: "Replaces", "v")
+    and SDP line prefixes ("a=sendonly", "c=", "m=audio"); the lines they cover, continuation lines
     included, are wrapped in <span class="hll">.
     """
     # Only classes are written; STYLE matters for highlight_css().
-    formatter = HtmlFormatter(nowrap=False, cssclass=CSS_CLASS, hl_lines=focus_lines(text, focus))
+    formatter = TokenLinkFormatter(text, cssclass=CSS_CLASS, hl_lines=focus_lines(text, focus))
     return highlight(text, SipLexer(), formatter)
 
 
@@ -72,3 +88,160 @@ def focus_lines(text: str, focus: Sequence[str]) -> list[int]:
 def _sdp_lines(message: SipMessage, prefix: str) -> list[int]:
     sdp = message.body.sdp if message.body else []
     return [line.line for line in sdp if f"{line.type}={line.value}".startswith(prefix)]
+
+
+# --- token links ----------------------------------------------------------------------------
+
+Region = tuple[int, str]  # (first line, "sip" | "sdp" | "other")
+
+
+class TokenLinkFormatter(HtmlFormatter):
+    """Pygments' HTML, with every explained token of a SIP message made a link.
+
+    The lexer's tokens carry no offsets, so the formatter counts lines to know which part of
+    the message a token is in (headers, an SDP body, a sipfrag, another body) and follows
+    the header each parameter belongs to.
+    """
+
+    def __init__(self, text: str, **options: object) -> None:
+        super().__init__(**options)
+        self.regions = message_regions(parse_message(text))
+
+    def _format_lines(self, tokensource: Iterable[tuple[_TokenType, str]]):  # type: ignore[override]
+        line: list[str] = []
+        for markup in self._linked_parts(tokensource):
+            pieces = markup.split("\n")
+            for piece in pieces[:-1]:
+                line.append(piece)
+                yield 1, "".join(line) + "\n"
+                line = []
+            line.append(pieces[-1])
+        if any(line):
+            yield 1, "".join(line)
+
+    def _linked_parts(self, tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[str]:
+        """Each token's markup: a <span> per line of it, in a link if it is explained."""
+        classes: dict[_TokenType, str] = {}
+        for ttype, value, use in classify_tokens(tokens, self.regions):
+            if ttype not in classes:
+                css = self._get_css_classes(ttype)
+                classes[ttype] = f'<span class="{css}">' if css else ""
+            yield _span(classes[ttype], value, use)
+
+
+def _span(opener: str, value: str, use: TokenUse | None) -> str:
+    closer = "</span>" if opener else ""
+    if "\n" in value:
+        parts = [opener + p.translate(_ESCAPE) + closer if p else "" for p in value.split("\n")]
+        markup = "\n".join(parts)
+    else:
+        markup = opener + value.translate(_ESCAPE) + closer if value else ""
+    if use is None:
+        return markup
+    href = escape(reference_url(use.kind, use.name))
+    return f'<a href="{href}" aria-describedby="{tip_id(use)}">{markup}</a>'
+
+
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+
+
+def message_regions(message: SipMessage, first: int = 1) -> list[Region]:
+    """Where the message's parts start: its headers, then its body (a sipfrag recursively)."""
+    regions = [(first, "sip")]
+    body = message.body
+    if body is not None:
+        if body.sipfrag is not None:
+            regions += message_regions(body.sipfrag, body.line)
+        else:
+            regions.append((body.line, "sdp" if body.kind == "sdp" else "other"))
+    return regions
+
+
+def classify_tokens(
+    tokens: Iterable[tuple[_TokenType, str]], regions: Sequence[Region]
+) -> Iterator[tuple[_TokenType, str, TokenUse | None]]:
+    """The lexer's tokens, split where a URI or a Digest parameter holds a token of its own,
+    each with the reference token it is (or None)."""
+    state = _SipState()
+    boundaries = list(regions[1:])
+    region = regions[0][1]
+    line = 1
+    for ttype, value in tokens:
+        while boundaries and line >= boundaries[0][0]:
+            region = boundaries.pop(0)[1]
+            state = _SipState()
+        if region == "sip":
+            yield from state.classify(ttype, value, line)
+        elif region == "sdp":
+            yield ttype, value, _sdp_use(ttype, value, line, state)
+        else:
+            yield ttype, value, None
+        line += value.count("\n")
+
+
+def _sdp_use(ttype: _TokenType, value: str, line: int, state: _SipState) -> TokenUse | None:
+    if ttype is Keyword:
+        state.sdp_type = value
+        return _explained(TokenUse("sdp", f"{value}=", line))
+    if ttype is Name.Attribute and state.sdp_type == "a" and value:
+        return _explained(TokenUse("sdp", "a=" + value.strip().lower(), line))
+    return None
+
+
+def _explained(use: TokenUse) -> TokenUse | None:
+    return use if is_explained(use) else None
+
+
+class _SipState:
+    """What the classifier knows at a token: the start line, or the header it is in."""
+
+    def __init__(self) -> None:
+        self.header: str | None = None
+        self.status_line = False
+        self.uri_headers = False  # inside a URI, after its "?"
+        self.sdp_type = ""
+
+    def classify(
+        self, ttype: _TokenType, value: str, line: int
+    ) -> Iterator[tuple[_TokenType, str, TokenUse | None]]:
+        header = self.header
+        use: TokenUse | None = None
+        if ttype is Name.Attribute:
+            self.header = canonical_name(value)
+            use = TokenUse("header", self.header, line)
+        elif ttype is Name.Label:
+            yield from self._uri(value, line)
+            return
+        elif ttype is Punctuation and value == ">":
+            self.uri_headers = False
+        elif header is None:
+            self.status_line = self.status_line or ttype is Keyword.Constant
+            if ttype is Keyword:
+                use = TokenUse("method", value, line)
+            elif ttype is Number.Integer and self.status_line:
+                use = TokenUse("status", value, line)
+        elif ttype is Keyword and header in METHOD_HEADERS:
+            use = TokenUse("method", value, line)
+        elif ttype is Name.Variable:
+            use = param_use(header, value.lower(), line)
+        elif ttype is Text and header in AUTH_HEADERS and "=" in value:
+            name, _, rest = value.partition("=")
+            yield ttype, name, _explained(TokenUse("param", name.lower(), line, header))
+            yield ttype, "=" + rest, None
+            return
+        elif ttype is Text and header in _WORD_KINDS:
+            use = TokenUse(_WORD_KINDS[header], value.lower(), line)
+        yield ttype, value, _explained(use) if use else None
+
+    def _uri(self, value: str, line: int) -> Iterator[tuple[_TokenType, str, TokenUse | None]]:
+        """A URI, or a piece of one folded over lines: its parameters and embedded headers."""
+        for piece, use in uri_pieces(value, line, self.uri_headers):
+            self.uri_headers = self.uri_headers or piece == "?"
+            yield Name.Label, piece, _explained(use) if use else None
+
+
+_WORD_KINDS = {
+    **dict.fromkeys(OPTION_TAG_HEADERS, "option-tag"),
+    **dict.fromkeys(EVENT_HEADERS, "event"),
+    **dict.fromkeys(BODY_TYPE_HEADERS, "body"),
+}

@@ -4,9 +4,12 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from ..sip.flowdiff import marked_pieces
+from ..sip.reference import RFC_REFERENCE, rfc_url
 
 register = template.Library()
 
@@ -113,3 +116,18 @@ def kind_counts(notes) -> list[tuple[str, int]]:
 def flow_wide(notes) -> list:
     """The notes that belong to the whole flow rather than to one step."""
     return [note for note in notes if note.step is None]
+
+
+@register.filter(needs_autoescape=True)
+def rfc_links(text: str, autoescape: bool = True) -> str:
+    """Text with each "RFC 3261 §17.1.3" (or "RFC 3261, section 17.1.3") made a link to the
+    RFC Editor's page at that section. The text is escaped; only the links are ours."""
+    escape = conditional_escape if autoescape else str
+    text = str(text)
+    parts, start = [], 0
+    for match in RFC_REFERENCE.finditer(text):
+        parts.append(escape(text[start : match.start()]))
+        parts.append(format_html('<a class="rfc" href="{}">{}</a>', rfc_url(match[0]), match[0]))
+        start = match.end()
+    parts.append(escape(text[start:]))
+    return mark_safe("".join(parts))

@@ -4,7 +4,10 @@ import re
 import pytest
 
 from sipflows.sip.highlight import focus_lines, highlight_css, highlight_message
+from sipflows.sip.reference import is_explained, reference_url, text_tokens, tip_id
+from tests.pages import parse_page, text_of
 from tests.sip.test_message import INVITE, RINGING
+from tests.sip.test_reference import LIBRARY
 
 
 def emphasised(markup: str) -> list[str]:
@@ -84,3 +87,78 @@ def test_css_is_scoped_and_styles_the_emphasis():
 def test_odd_input_does_not_break_highlighting():
     for text in ("", "\x00\ufeff\r", "junk\r\r\n", "SIP/2.0 200 OK\n\n" + "x" * 100_000):
         assert highlight_message(text, ["Via", "a=sendonly"]).startswith('<div class="sipmsg">')
+
+
+# --- token links ------------------------------------------------------------------------------
+
+
+def token_links(markup: str) -> list[tuple[str, str, str]]:
+    """(href, aria-describedby, text) of every token link in the highlighted message."""
+    page = parse_page(markup)
+    return [(a.get("href"), a.get("aria-describedby"), text_of(a)) for a in page.iter("a")]
+
+
+def test_every_explained_token_of_the_library_is_a_link_to_its_page():
+    for document in LIBRARY:
+        for step in document["steps"]:
+            text = step.get("message")
+            if not text:
+                continue
+            wanted = {
+                (reference_url(u.kind, u.name), tip_id(u))
+                for u in text_tokens(text)
+                if is_explained(u)
+            }
+            linked = {(href, tip) for href, tip, _ in token_links(highlight_message(text))}
+            assert linked == wanted, (document["slug"], step["label"])
+
+
+def test_header_parameter_and_sdp_tokens_are_links():
+    links = token_links(highlight_message(INVITE))
+    assert ("/sip/header/Via/", "tip-header-Via", "Via") in links
+    assert ("/sip/param/branch/", "tip-param-branch", "branch") in links
+    assert ("/sip/sdp/a=sendonly/", "tip-sdp-a_3dsendonly", "sendonly") in links
+    assert ("/sip/method/INVITE/", "tip-method-INVITE", "INVITE") in links
+
+
+def test_a_parameter_with_meanings_per_header_points_at_the_right_one():
+    tips = {
+        tip for href, tip, _ in token_links(highlight_message(RINGING)) if href == "/sip/param/tag/"
+    }
+    assert tips == {"tip-param-tag-From", "tip-param-tag-To"}
+
+
+def test_uri_parameters_and_embedded_headers_are_links():
+    message = (
+        "REFER sips:bob@biloxi.example.com SIP/2.0\r\n"
+        "Refer-To: <sips:a8342043f@atlanta.example.com;gr?Replaces=1%40a%3Bto-tag%3D7"
+        "&Require=replaces>\r\n\r\n"
+    )
+    links = {(href, text) for href, _, text in token_links(highlight_message(message))}
+    assert {("/sip/param/gr/", "gr"), ("/sip/header/Replaces/", "Replaces")} <= links
+    assert ("/sip/header/Require/", "Require") in links
+    assert not any(text.startswith("to-tag") for _, text in links)  # escaped, part of a value
+
+
+def test_a_token_the_reference_does_not_know_is_plain_text():
+    markup = highlight_message("OPTIONS sip:a@b SIP/2.0\r\nX-Unheard-Of: 1\r\n\r\n")
+    assert "X-Unheard-Of" in text_of(parse_page(markup))
+    assert [text for _, _, text in token_links(markup)] == ["OPTIONS"]
+
+
+def test_a_body_that_is_not_sip_or_sdp_has_no_token_links():
+    message = (
+        "MESSAGE sip:a@b SIP/2.0\r\nContent-Type: text/html\r\n\r\n"
+        '<A HREF="sips:x@y;gr?Replaces=1">Via</A>\r\n'
+    )
+    names = [text for _, _, text in token_links(highlight_message(message))]
+    assert names == ["MESSAGE", "Content-Type", "text/html"]
+
+
+def test_digest_parameters_are_links_and_their_values_are_not():
+    message = (
+        "SIP/2.0 407 Proxy Authentication Required\r\n"
+        'Proxy-Authenticate: Digest realm="example.com", stale=FALSE\r\n\r\n'
+    )
+    links = token_links(highlight_message(message))
+    assert [text for _, _, text in links] == ["407", "Proxy-Authenticate", "realm", "stale"]
