@@ -1,6 +1,8 @@
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from ..markup import render_markup
 from ..sip.flowdiff import marked_pieces
 
 register = template.Library()
@@ -42,3 +44,16 @@ def diff_value(value) -> str:
 def changed(items) -> list:
     """The lanes, steps or notes of a diff that are not unchanged."""
     return [item for item in items if item.status != "unchanged"]
+
+
+@register.filter
+def markup(text: str | None):
+    """An annotation, discussion or summary in the small Markdown subset, as clean HTML."""
+    # nh3 keeps only the subset's tags and safe link schemes: its output is safe to show.
+    return mark_safe(render_markup(text or ""))
+
+
+@register.filter
+def work_in_progress(findings) -> bool:
+    """A step whose message does not parse (the checker's message-parse errors say why)."""
+    return any(f.rule == "message-parse" and f.severity == "error" for f in findings or ())
