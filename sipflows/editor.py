@@ -192,8 +192,8 @@ def _save(request, editing: Editing, *, base_version: int | None):
     saved = _("Saved as revision %(number)d.") % {"number": revision.number}
     if wip:
         saved += " " + ngettext(
-            "%(steps)s is saved as work in progress: its message does not parse yet.",
-            "%(steps)s are saved as work in progress: their messages do not parse yet.",
+            "%(steps)s is saved as work in progress: the parser finds errors in its message.",
+            "%(steps)s are saved as work in progress: the parser finds errors in their messages.",
             len(wip),
         ) % {"steps": ", ".join(wip)}
     messages.success(request, saved)
@@ -470,15 +470,19 @@ def _upload_confirm(request):
             "document_text": text,
         }
         return render(request, "sipflows/editor/upload.html", context, status=409)
+    _announce_saved(request, saved)
+    if len(saved) == 1:
+        return redirect("flow_history", slug=saved[0].slug)
+    return redirect("home")
+
+
+def _announce_saved(request, saved: list[FlowRevision]) -> None:
     for revision in saved:
         messages.success(
             request,
             _("%(slug)s saved as revision %(number)d.")
             % {"slug": revision.slug, "number": revision.number},
         )
-    if len(saved) == 1:
-        return redirect("flow_history", slug=saved[0].slug)
-    return redirect("home")
 
 
 @editor_required
@@ -537,10 +541,5 @@ def _rfc_import(request):
         context = {"form": UploadForm(), "sections": sections, "rfc_text": text}
         context["refusal"] = str(refusal)
         return render(request, "sipflows/editor/rfc.html", context, status=400)
-    for revision in saved:
-        messages.success(
-            request,
-            _("%(slug)s saved as revision %(number)d.")
-            % {"slug": revision.slug, "number": revision.number},
-        )
+    _announce_saved(request, saved)
     return redirect("home")

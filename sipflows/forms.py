@@ -1,5 +1,5 @@
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django import forms
@@ -71,8 +71,6 @@ class LaneDraft:
     name: str = ""
     role: str = "ua"
 
-    FIELDS = ("key", "name", "role")
-
 
 @dataclass
 class StepDraft:
@@ -88,20 +86,6 @@ class StepDraft:
     annotation_en: str = ""
     annotation_zh: str = ""
 
-    FIELDS = (
-        "label",
-        "kind",
-        "sender",
-        "receiver",
-        "media",
-        "text_en",
-        "text_zh",
-        "focus",
-        "message",
-        "annotation_en",
-        "annotation_zh",
-    )
-
 
 @dataclass
 class NoteDraft:
@@ -114,18 +98,6 @@ class NoteDraft:
     discussion_en: str = ""
     discussion_zh: str = ""
     acknowledges: str = ""  # checker rule names, separated by spaces or commas
-
-    FIELDS = (
-        "key",
-        "step",
-        "kind",
-        "where",
-        "as_written",
-        "correction",
-        "discussion_en",
-        "discussion_zh",
-        "acknowledges",
-    )
 
 
 FLOW_FIELDS = (
@@ -290,7 +262,7 @@ def _rows(data, prefix: str, row_type, most: int) -> list:
     except ValueError:
         count = 0
     return [
-        row_type(**{name: data.get(f"{prefix}-{i}-{name}", "") for name in row_type.FIELDS})
+        row_type(**{f.name: data.get(f"{prefix}-{i}-{f.name}", "") for f in fields(row_type)})
         for i in range(max(count, 0))
     ]
 

@@ -2,7 +2,6 @@
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
 
 from sipflows.models import Flow, FlowRevision
 from tests.conftest import save_edit
@@ -17,14 +16,6 @@ def soup(response):
 
 def text(node) -> str:
     return " ".join(node.get_text(" ").split())
-
-
-@pytest.fixture
-def editor(client, db):
-    user = User.objects.create_user("ed", password="a-long-test-password")
-    user.groups.add(Group.objects.get_or_create(name="editor")[0])
-    client.force_login(user)
-    return user
 
 
 def opened(client, url=EDIT) -> dict[str, str]:
@@ -107,6 +98,17 @@ def conflicted(client, sample_flow, theirs, mine):
     return form_fields(response.content)
 
 
+@pytest.fixture
+def both_changed_f1(client, sample_flow):
+    """The form after both sides changed F1's annotation: "Theirs." saved, "Mine." typed."""
+    return conflicted(
+        client,
+        sample_flow,
+        lambda d: d["steps"][0]["annotation"].update(en="Theirs."),
+        lambda data: data.update({"step-0-annotation_en": "Mine."}),
+    )
+
+
 def test_merge_keeps_their_change_and_mine_by_default(client, editor, sample_flow):
     data = conflicted(
         client,
@@ -128,25 +130,19 @@ def test_merge_keeps_their_change_and_mine_by_default(client, editor, sample_flo
     assert [s["annotation"]["en"] for s in steps[:2]] == ["My F1.", "Their F2."]
 
 
-def test_merge_takes_theirs_where_the_editor_chooses_it(client, editor, sample_flow):
-    data = conflicted(
-        client,
-        sample_flow,
-        lambda d: d["steps"][0]["annotation"].update(en="Theirs."),
-        lambda data: data.update({"step-0-annotation_en": "Mine."}),
-    )
+def test_merge_takes_theirs_where_the_editor_chooses_it(
+    client, editor, sample_flow, both_changed_f1
+):
+    data = both_changed_f1
     data["merge:step:F1:annotation"] = "theirs"
     fields = form_fields(post(client, {**data, "op": "merge"}).content)
     assert fields["step-0-annotation_en"] == "Theirs."
 
 
-def test_overwrite_saves_mine_and_keeps_theirs_in_the_history(client, editor, sample_flow):
-    data = conflicted(
-        client,
-        sample_flow,
-        lambda d: d["steps"][0]["annotation"].update(en="Theirs."),
-        lambda data: data.update({"step-0-annotation_en": "Mine."}),
-    )
+def test_overwrite_saves_mine_and_keeps_theirs_in_the_history(
+    client, editor, sample_flow, both_changed_f1
+):
+    data = both_changed_f1
     assert post(client, {**data, "op": "overwrite"}).status_code == 302
     current = FlowRevision.objects.get(flow=sample_flow, number=3).document
     theirs = FlowRevision.objects.get(flow=sample_flow, number=2).document
@@ -154,13 +150,10 @@ def test_overwrite_saves_mine_and_keeps_theirs_in_the_history(client, editor, sa
     assert theirs["steps"][0]["annotation"]["en"] == "Theirs."
 
 
-def test_overwrite_is_refused_again_if_yet_another_save_came_in(client, editor, sample_flow):
-    data = conflicted(
-        client,
-        sample_flow,
-        lambda d: d["steps"][0]["annotation"].update(en="Theirs."),
-        lambda data: data.update({"step-0-annotation_en": "Mine."}),
-    )
+def test_overwrite_is_refused_again_if_yet_another_save_came_in(
+    client, editor, sample_flow, both_changed_f1
+):
+    data = both_changed_f1
     save_edit(sample_flow, lambda d: d["steps"][0]["annotation"].update(en="Third."))
     assert post(client, {**data, "op": "overwrite"}).status_code == 409
     assert Flow.objects.get(pk=sample_flow.pk).version == 3

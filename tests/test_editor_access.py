@@ -5,7 +5,7 @@ import json
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sipflows.models import Flow, FlowRevision
@@ -19,14 +19,6 @@ EDITOR_PAGES = ["/flows/sample-call/edit/", "/flows/new/", "/flows/import/", "/f
 
 def text(node) -> str:
     return " ".join(node.get_text(" ").split())
-
-
-@pytest.fixture
-def editor(client, db):
-    user = User.objects.create_user("ed", password="a-long-test-password")
-    user.groups.add(Group.objects.get_or_create(name="editor")[0])
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.parametrize("url", EDITOR_PAGES)

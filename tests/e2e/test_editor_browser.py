@@ -67,6 +67,7 @@ def test_the_editor_is_usable_by_keyboard_adding_a_step_keeps_focus_on_it(
     page, served_library, editor_account
 ):
     sign_in(page, served_library, "/flows/call-pickup/edit/")
+    expect(page.locator("#step-0-insert")).to_be_visible()
     steps = page.locator("fieldset.edit-step")
     before = steps.count()
     page.locator("#step-0-insert").focus()
