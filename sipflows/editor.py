@@ -44,8 +44,9 @@ from .sip.message import parse_message
 from .sip.rfcreader import read_call_flows
 
 EDIT_TEMPLATE = "sipflows/editor/edit.html"
-# Slugs the library's own addresses use under /flows/.
+# Slugs and step labels the library's own addresses use under /flows/ and /flows/<slug>/.
 RESERVED_SLUGS = {"new", "import"}
+RESERVED_LABELS = {"edit", "delete", "export", "history", "diff", "revert", "live"}
 # The preview's links lead to the step's fields in the editor (id "edit-<label>/").
 PREVIEW_BASE_URL = "#edit-"
 
@@ -152,18 +153,18 @@ def _checked(draft: FlowDraft) -> tuple[dict[str, Any] | None, list[FlowDocument
     limits = services.limit_problems(raw)
     if limits:  # too large to check in full; say so first
         return None, [], limits
-    document, problems = validate_collecting(raw, name=_("The draft"))
-    if document is not None and document["slug"] in RESERVED_SLUGS:
-        return (
-            None,
-            [
-                FlowDocumentError(
-                    _("The draft"), _("this name is kept for the library's own pages"), key="slug"
-                )
-            ],
-            [],
-        )
-    return document, problems, []
+    name = _("The draft")
+    document, problems = validate_collecting(raw, name=name)
+    if document is None:
+        return None, problems, []
+    taken = _("this name is kept for the library's own pages")
+    reserved = [FlowDocumentError(name, taken, key="slug")] if raw["slug"] in RESERVED_SLUGS else []
+    reserved += [
+        FlowDocumentError(name, taken, step["label"], "label")
+        for step in document["steps"]
+        if step["label"] in RESERVED_LABELS
+    ]
+    return (None, reserved, []) if reserved else (document, [], [])
 
 
 def _save(request, editing: Editing, *, base_version: int | None):

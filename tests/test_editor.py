@@ -359,3 +359,16 @@ def test_delete_is_a_revision_and_the_history_restores_it(client, editor, sample
     assert client.get("/flows/sample-call/").status_code == 404
     client.post("/flows/sample-call/revert/", {"number": 1, "base_version": 2})
     assert client.get("/flows/sample-call/").status_code == 200
+
+
+def test_a_step_label_the_flows_own_pages_use_is_refused(client, editor, sample_flow):
+    data = {**opened(client), "step-3-label": "history", "op": "save", "change_message": "x"}
+    response = post(client, data)
+    assert response.status_code == 400
+    assert "step history" in text(soup(response).find(id="draft-problems"))
+
+
+def test_the_editor_speaks_chinese_too(client, editor, sample_flow):
+    client.cookies["django_language"] = "zh-hans"
+    page = soup(client.get(EDIT))
+    assert "保存为新的修订版本" in text(page.find(id="save-button"))

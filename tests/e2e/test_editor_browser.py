@@ -79,3 +79,36 @@ def test_the_editor_is_usable_by_keyboard_adding_a_step_keeps_focus_on_it(
 def test_a_reader_who_opens_the_editor_is_sent_to_sign_in(page, served_library):
     page.goto(f"{served_library}/flows/call-pickup/edit/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/flows/call-pickup/edit/$"))
+
+
+def test_two_editors_collide_and_the_second_merges_field_by_field(
+    browser, page, served_library, editor_account
+):
+    sign_in(page, served_library, "/flows/call-pickup/edit/")
+    other = browser.new_context().new_page()
+    sign_in(other, served_library, "/flows/call-pickup/edit/")
+
+    other.locator('fieldset[id="edit-F1/"] [name$="-annotation_en"]').fill("Their words on F1.")
+    other.get_by_label("What you changed").fill("theirs")
+    other.get_by_role("button", name="Save as a new revision").click()
+    expect(other.locator(".notices")).to_contain_text("Saved as revision 2.")
+
+    page.locator('fieldset[id="edit-F2/"] [name$="-annotation_en"]').fill("My words on F2.")
+    page.get_by_label("What you changed").fill("mine")
+    page.get_by_role("button", name="Save as a new revision").click()
+    conflict = page.locator("#conflict")
+    expect(conflict).to_contain_text("the flow is at revision 2 now")
+    expect(conflict.locator('[data-choice="merge:step:F1:annotation"]')).to_contain_text(
+        "Their words on F1."
+    )
+    expect(page.locator('fieldset[id="edit-F2/"] [name$="-annotation_en"]')).to_have_value(
+        "My words on F2."
+    )
+    page.get_by_role("button", name="Merge as chosen (then review and save)").click()
+    expect(page.locator(".notice")).to_contain_text("Merged with revision 2")
+    expect(page.locator('fieldset[id="edit-F1/"] [name$="-annotation_en"]')).to_have_value(
+        "Their words on F1."
+    )
+    page.get_by_role("button", name="Save as a new revision").click()
+    expect(page.locator(".notices")).to_contain_text("Saved as revision 3.")
+    other.context.close()
