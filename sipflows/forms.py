@@ -111,6 +111,7 @@ FLOW_FIELDS = (
 )
 # Rows beyond these counts are not read from a post (the limits refuse such flows anyway).
 MAX_DRAFT_LANES = 100
+MAX_DRAFT_STEPS = 4 * services.MAX_STEPS
 MAX_DRAFT_NOTES = 1000
 
 
@@ -161,7 +162,7 @@ class FlowDraft:
         """The draft as posted. A lane whose key was changed takes its steps with it."""
         draft = cls(**{name: data.get(name, "") for name in FLOW_FIELDS})
         draft.lanes = _rows(data, "lane", LaneDraft, MAX_DRAFT_LANES)
-        draft.steps = _rows(data, "step", StepDraft, services.MAX_STEPS + 1)
+        draft.steps = _rows(data, "step", StepDraft, MAX_DRAFT_STEPS)
         draft.notes = _rows(data, "note", NoteDraft, MAX_DRAFT_NOTES)
         renamed = {
             data.get(f"lane-{i}-was", lane.key): lane.key for i, lane in enumerate(draft.lanes)

@@ -372,3 +372,12 @@ def test_the_editor_speaks_chinese_too(client, editor, sample_flow):
     client.cookies["django_language"] = "zh-hans"
     page = soup(client.get(EDIT))
     assert "保存为新的修订版本" in text(page.find(id="save-button"))
+
+
+def test_a_post_too_large_for_the_server_says_so_and_saves_nothing(client, editor, sample_flow):
+    data = {**opened(client), "op": "save", "change_message": "huge"}
+    data["summary_en"] = "x" * (10 * 1024 * 1024 + 1)
+    response = post(client, data)
+    assert response.status_code == 400
+    assert "could not be read" in text(soup(response))
+    assert Flow.objects.get(pk=sample_flow.pk).version == 1

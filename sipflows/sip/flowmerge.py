@@ -90,14 +90,14 @@ def merge_documents(
     for choice in choices:
         if chosen.get(choice.name, choice.default) != THEIRS:
             continue
-        if choice.kind == "flow":
+        if choice.kind == "flow" and choice.field is not None:
             _take(merged, choice.field, theirs)
         else:
             _take_item(merged, theirs, choice)
     return merged
 
 
-def _take(target: dict[str, Any], field: str | None, source: dict[str, Any]) -> None:
+def _take(target: dict[str, Any], field: str, source: dict[str, Any]) -> None:
     if field in source:
         target[field] = copy.deepcopy(source[field])
     else:
