@@ -70,11 +70,12 @@ def editor_required(view):
 
 @editor_required
 def flow_edit(request, slug: str):
+    if request.method == "POST":
+        # Even a flow deleted meanwhile: the save then shows the deletion as their change.
+        return _editor_post(request, selectors.flow_history(slug=slug)[0])
     revision = selectors.revision_current(slug=slug)
-    if request.method == "GET":
-        draft = FlowDraft.from_document(revision.document)
-        return _editor_page(request, Editing(draft, revision.flow, revision.number))
-    return _editor_post(request, revision.flow)
+    draft = FlowDraft.from_document(revision.document)
+    return _editor_page(request, Editing(draft, revision.flow, revision.number))
 
 
 @editor_required

@@ -381,3 +381,19 @@ def test_a_post_too_large_for_the_server_says_so_and_saves_nothing(client, edito
     assert response.status_code == 400
     assert "could not be read" in text(soup(response))
     assert Flow.objects.get(pk=sample_flow.pk).version == 1
+
+
+def test_a_save_after_someone_deleted_the_flow_says_so_and_can_bring_it_back(
+    client, editor, sample_flow
+):
+    from sipflows import services
+
+    data = opened(client)
+    services.flow_delete(flow=sample_flow, base_version=1)
+    data.update({"step-0-annotation_en": "Still mine.", "op": "save", "change_message": "m"})
+    response = post(client, data)
+    assert response.status_code == 409
+    assert "deleted the flow" in text(soup(response).find(id="conflict"))
+    fields = form_fields(response.content)
+    assert post(client, {**fields, "op": "overwrite"}).status_code == 302
+    assert client.get("/flows/sample-call/F1/").status_code == 200
