@@ -3,8 +3,9 @@
 A flow is saved with payloads in every text field a document has (titles, summary, source,
 lane names, step texts, focus, SIP messages, annotations, notes and a revision's message);
 Chromium opens every page that shows them (step pages, overview, notes index, history, diff,
-the editor with its preview and its feedback while typing, frames over the websocket, a live
-walkthrough) and no dialog opens and no injected element or handler is in the document.
+the editor with its preview and its feedback while typing, the conflict page, an upload's
+preview, frames over the websocket, a live walkthrough) and no dialog opens and no injected
+element or handler is in the document.
 """
 
 import copy
@@ -16,7 +17,7 @@ from playwright.sync_api import expect
 
 from sipflows import services
 from sipflows.models import FlowRevision
-from sipflows.sip.flowdoc import parse_documents, validate_document
+from sipflows.sip.flowdoc import dump_documents, parse_documents, validate_document
 from tests.samples import SAMPLE_FLOW
 
 pytestmark = pytest.mark.e2e
@@ -186,3 +187,32 @@ def test_what_an_editor_types_is_saved_and_shown_as_text(watched, served_library
     for url in ("/flows/sample-call/M1/", "/flows/sample-call/history/"):
         watched.goto(served_library + url)
         assert_inert(watched)
+
+
+def test_the_conflict_page_and_the_upload_preview_stay_inert(
+    watched, served_library, poisoned_flow
+):
+    flow, editor = poisoned_flow
+    signed_in(watched, served_library, editor)
+    watched.goto(f"{served_library}/flows/sample-call/edit/")
+    first = FlowRevision.objects.get(flow=flow, number=1).document
+    services.flow_save(document=first, base_version=2, flow=flow, message=PAYLOAD[:200])
+    watched.get_by_label("What you changed").fill(PAYLOAD)
+    watched.get_by_role("button", name="Save as a new revision").click()
+    expect(watched.locator("#conflict .merge-choice").first).to_be_visible()
+    assert_inert(watched)
+
+    watched.goto(f"{served_library}/flows/import/")
+    watched.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "evil.yaml",
+                "mimeType": "application/yaml",
+                "buffer": dump_documents([poisoned(first)]).encode(),
+            }
+        ],
+    )
+    watched.get_by_role("button", name="Check the file").click()
+    expect(watched.locator("#preview-sample-call .diff-item").first).to_be_visible()
+    assert_inert(watched)
