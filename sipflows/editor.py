@@ -158,14 +158,22 @@ def _checked(draft: FlowDraft) -> tuple[dict[str, Any] | None, list[FlowDocument
     document, problems = validate_collecting(raw, name=name)
     if document is None:
         return None, problems, []
+    reserved = _reserved_names(document, name)
+    return (None, reserved, []) if reserved else (document, [], [])
+
+
+def _reserved_names(document: dict[str, Any], name: str) -> list[FlowDocumentError]:
+    """A slug or step label that the library's own addresses would hide."""
     taken = _("this name is kept for the library's own pages")
-    reserved = [FlowDocumentError(name, taken, key="slug")] if raw["slug"] in RESERVED_SLUGS else []
+    reserved = []
+    if document["slug"] in RESERVED_SLUGS:
+        reserved.append(FlowDocumentError(name, taken, key="slug"))
     reserved += [
         FlowDocumentError(name, taken, step["label"], "label")
         for step in document["steps"]
         if step["label"] in RESERVED_LABELS
     ]
-    return (None, reserved, []) if reserved else (document, [], [])
+    return reserved
 
 
 def _save(request, editing: Editing, *, base_version: int | None):
@@ -414,10 +422,13 @@ def flows_upload(request):
 def _read_upload(data: bytes, name: str) -> tuple[list[dict[str, Any]], list[FlowDocumentError]]:
     """The uploaded documents, or every problem found in them."""
     try:
-        return parse_documents(data, name=name), []
+        documents = parse_documents(data, name=name)
     except FlowDocumentError as first:
         if first.step is None and first.key is None:  # not YAML/JSON at all, too large, ...
             return [], [first]
+    else:
+        reserved = [p for document in documents for p in _reserved_names(document, name)]
+        return ([], reserved) if reserved else (documents, [])
     # The text parses: collect every problem, document by document.
     data_text = data.decode("utf-8")
     loaded = yaml.safe_load(data_text)

@@ -239,3 +239,16 @@ def test_importing_no_section_is_refused(client, editor, db):
     response = client.post("/flows/import/rfc/", {"rfc_text": TWO_SECTIONS})
     assert response.status_code == 400
     assert Flow.objects.count() == 0
+
+
+def test_an_upload_with_a_slug_the_library_uses_for_its_pages_is_refused(client, editor, db):
+    from tests.samples import SAMPLE_FLOW
+
+    response = upload(
+        client, "new.yaml", SAMPLE_FLOW.replace("slug: sample-call", "slug: new").encode()
+    )
+    assert response.status_code == 400
+    assert "key 'slug'" in text(
+        BeautifulSoup(response.content, "html.parser").find(id="upload-problems")
+    )
+    assert not Flow.objects.exists()
