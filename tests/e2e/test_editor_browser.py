@@ -4,6 +4,7 @@ restore."""
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
@@ -24,6 +25,16 @@ def sign_in(page, base, next_url):
     page.get_by_label("Username").fill("editor1")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def serious_violations(page) -> list:
+    """What axe finds serious or critical on the page, with a few of the elements involved."""
+    results = Axe().run(page).response
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_an_editor_changes_f7_sees_the_finding_saves_compares_and_restores(
@@ -104,6 +115,7 @@ def test_two_editors_collide_and_the_second_merges_field_by_field(
     expect(page.locator('fieldset[id="edit-F2/"] [name$="-annotation_en"]')).to_have_value(
         "My words on F2."
     )
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Merge as chosen (then review and save)").click()
     expect(page.locator(".notice")).to_contain_text("Merged with revision 2")
     expect(page.locator('fieldset[id="edit-F1/"] [name$="-annotation_en"]')).to_have_value(
@@ -112,3 +124,17 @@ def test_two_editors_collide_and_the_second_merges_field_by_field(
     page.get_by_role("button", name="Save as a new revision").click()
     expect(page.locator(".notices")).to_contain_text("Saved as revision 3.")
     other.context.close()
+
+
+def test_the_editors_pages_have_no_serious_accessibility_violations(
+    page, served_library, editor_account
+):
+    sign_in(page, served_library, "/flows/call-pickup/edit/")
+    expect(page.locator("#editor-form")).to_be_visible()
+    found = {}
+    for path in ("/flows/call-pickup/edit/", "/flows/new/", "/flows/import/", "/flows/import/rfc/"):
+        page.goto(served_library + path)
+        serious = serious_violations(page)
+        if serious:
+            found[path] = serious
+    assert found == {}
