@@ -10,15 +10,11 @@ p95 ms. The check is debounced by 400 ms in the browser; it should answer well w
 """
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
+from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import library
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -39,26 +35,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    database = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipflows.settings")
-    os.environ["DEBUG"] = "0"
-
-    import django
-
-    django.setup()
-    from urllib.parse import urlencode
-
+    library.load()
     from django.contrib.auth.models import User
-    from django.core.management import call_command
     from django.db.models import Count
     from django.test import Client
 
     from sipflows.models import Flow
     from tests.editor_forms import form_fields
 
-    call_command("migrate", verbosity=0)
-    call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
     flow = Flow.objects.annotate(n=Count("steps")).order_by("-n").first()
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(User.objects.create_superuser("bench", password="bench-password-long"))
