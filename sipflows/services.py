@@ -16,6 +16,7 @@ from django.utils import timezone
 from . import hub
 from .documents import project_document
 from .models import Flow, FlowRevision, LiveSession
+from .sip import flowdoc
 
 
 class FlowSaveError(ValueError):
@@ -54,7 +55,9 @@ def flow_save(
     `base_version` is the revision the writer started from; if the flow has moved on since,
     StaleRevision is raised and nothing is written. `deletes` records the flow's deletion as
     a state of its history (its pages go; its revisions stay and any can be restored).
+    A document over the size limits (see check_limits) is refused.
     """
+    check_limits(document)
     slug = document["slug"]
     if flow is None:
         if Flow.objects.filter(slug=slug).exists():
@@ -219,3 +222,65 @@ def live_viewers_change(*, code: str, by: int) -> int:
     """Count a student in or out; returns how many are watching now."""
     LiveSession.objects.filter(code=code).update(viewers=F("viewers") + by)
     return LiveSession.objects.values_list("viewers", flat=True).get(code=code)
+
+
+# What one flow may hold: a browser, the checker and a class's screens must all keep up.
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_DOCUMENT_BYTES = flowdoc.MAX_DOCUMENT_BYTES  # so every saved flow can be imported again
+MAX_STEPS = 500
+
+
+def limit_problems(document: dict[str, Any]) -> list[str]:
+    """What makes a document too large to save, in words an editor can act on."""
+    problems = []
+    steps = document.get("steps") or []
+    if len(steps) > MAX_STEPS:
+        problems.append(
+            f"The flow has {len(steps)} steps; a flow may have at most {MAX_STEPS}. "
+            "Split it into several flows."
+        )
+    for step in steps:
+        size = len(str(step.get("message") or "").encode("utf-8"))
+        if size > MAX_MESSAGE_BYTES:
+            problems.append(
+                f"The message of {step.get('label') or 'a step'} is {size} bytes; a message may "
+                f"be at most {MAX_MESSAGE_BYTES} bytes (64 KiB)."
+            )
+    size = len(document_json(document).encode("utf-8"))
+    if size > MAX_DOCUMENT_BYTES:
+        problems.append(
+            f"The flow is {size} bytes as a document; a flow may be at most "
+            f"{MAX_DOCUMENT_BYTES} bytes (2 MB)."
+        )
+    return problems
+
+
+def check_limits(document: dict[str, Any]) -> None:
+    """Raise FlowSaveError naming every limit the document goes over."""
+    problems = limit_problems(document)
+    if problems:
+        raise FlowSaveError(" ".join(problems) + " Nothing was saved.")
+
+
+@transaction.atomic
+def flows_upload(
+    *,
+    documents: list[dict[str, Any]],
+    base_versions: dict[str, int | None],
+    author: Any = None,
+    message: str = "Uploaded",
+) -> list[FlowRevision]:
+    """Save uploaded documents all or none: each as the next revision of the flow with its
+    slug, made on the version the uploader was shown (None: a new flow), or as a new flow."""
+    saved = []
+    for document in documents:
+        flow = Flow.objects.filter(slug=document["slug"]).first()
+        base = base_versions.get(document["slug"])
+        if flow is not None and base is None:
+            raise StaleRevision(flow.slug, None, flow.version)
+        saved.append(
+            flow_save(
+                document=document, base_version=base, flow=flow, author=author, message=message
+            )
+        )
+    return saved

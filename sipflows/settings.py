@@ -104,6 +104,12 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# The editor posts a whole flow in one form (a dozen fields a step, 2 MB of text and its form
+# encoding), so that a draft over the limits is refused by the editor, which shows it again
+# with everything typed, rather than by Django (templates/400.html says what happened then).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 50_000
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

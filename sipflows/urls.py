@@ -2,10 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import editor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The editor's addresses come before the flow's own, which would take "new" for a slug.
+    path("flows/new/", editor.flow_new, name="flow_new"),
+    path("flows/import/", editor.flows_upload, name="flows_upload"),
+    path("flows/import/rfc/", editor.rfc_upload, name="rfc_upload"),
+    path("flows/<slug:slug>/edit/", editor.flow_edit, name="flow_edit"),
+    path("flows/<slug:slug>/delete/", editor.flow_delete, name="flow_delete"),
+    path("flows/<slug:slug>/export/", editor.flow_export, name="flow_export"),
     path("flows/<slug:slug>/", views.flow_page, name="flow"),
     path("flows/<slug:slug>/live/", views.live_start, name="live_start"),
     path("flows/<slug:slug>/history/", views.flow_history, name="flow_history"),

@@ -33,7 +33,11 @@ def home(request):
     return render(
         request,
         "sipflows/home.html",
-        {"groups": selectors.catalog_groups(), "other_flows": selectors.other_flows()},
+        {
+            "groups": selectors.catalog_groups(),
+            "other_flows": selectors.other_flows(),
+            "can_edit": selectors.is_editor(request.user),
+        },
     )
 
 
@@ -47,6 +51,7 @@ def flow_page(request, slug: str, label: str | None = None):
         label,
         ws_url=f"/ws/flows/{slug}/",
         can_teach=selectors.is_instructor(request.user),
+        can_edit=selectors.is_editor(request.user),
     )
 
 

@@ -48,6 +48,17 @@ def library(db):
     return load_library()
 
 
+@pytest.fixture
+def editor(client, db):
+    """A member of the editor group, signed in on `client`."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("ed", password="a-long-test-password")
+    user.groups.add(Group.objects.get_or_create(name="editor")[0])
+    client.force_login(user)
+    return user
+
+
 def save_edit(flow, edit, **options):
     """Save the flow's current document, changed in place by `edit`, as its next revision
     (the way an editor's save goes)."""

@@ -8,6 +8,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from ..markup import render_markup
 from ..sip.flowdiff import marked_pieces
 from ..sip.reference import RFC_REFERENCE, rfc_url
 
@@ -131,3 +132,35 @@ def rfc_links(text: str, autoescape: bool = True) -> str:
         start = match.end()
     parts.append(escape(text[start:]))
     return mark_safe("".join(parts))
+
+
+@register.filter
+def markup(text: str | None):
+    """An annotation, discussion or summary in the small Markdown subset, as clean HTML."""
+    # nh3 keeps only the subset's tags and safe link schemes: its output is safe to show.
+    return mark_safe(_linked_rfc_references(render_markup(text or "")))
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _linked_rfc_references(html: str) -> str:
+    """Clean HTML with each RFC reference in its text (outside links) made a link to the RFC
+    Editor's page at that section, as rfc_links does for plain text."""
+    pieces, in_link = [], False
+    for piece in _TAG.split(html):
+        if piece.startswith("<"):
+            in_link = piece.startswith("<a ") or (in_link and piece != "</a>")
+        elif not in_link:
+            piece = RFC_REFERENCE.sub(
+                lambda m: format_html('<a class="rfc" href="{}">{}</a>', rfc_url(m[0]), m[0]),
+                piece,
+            )
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+@register.filter
+def work_in_progress(findings) -> bool:
+    """A step whose message does not parse (the checker's message-parse errors say why)."""
+    return any(f.rule == "message-parse" and f.severity == "error" for f in findings or ())
