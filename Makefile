@@ -34,6 +34,7 @@ test: $(VENV)/.installed chromium sip-tools node_modules/.installed lint
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Browser tests drive the system Chromium (Debian package); Playwright never downloads one.
 chromium:

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Text metrics: a rough average advance for a 14px sans-serif font. Being a
 # little generous is cheaper than captions colliding with lifelines.
@@ -261,8 +262,8 @@ def _row(
         media=step.media if step.kind == "media" else None,
         has_notes=step.has_notes,
         url=step.url,
-        sender=lanes[index[step.from_key]].name if step.kind != "event" else "",
-        receiver=lanes[index[step.to_key]].name if step.kind != "event" else "",
+        sender=lanes[index[step.from_key]].name if step.kind != "event" and step.from_key else "",
+        receiver=lanes[index[step.to_key]].name if step.kind != "event" and step.to_key else "",
         dashed=_is_dashed(step),
         dialog=step.dialog,
         band_y=y - ROW_GAP // 2,
@@ -343,7 +344,7 @@ def _head(tip: int, y: int, sign: int, length: int, half: int) -> str:
     return f"{base},{y - half} {tip},{y} {base},{y + half}"
 
 
-def _message_geometry(y: int, x1: int, x2: int) -> dict[str, object]:
+def _message_geometry(y: int, x1: int, x2: int) -> dict[str, Any]:
     sign = 1 if x2 > x1 else -1
     return {
         "x1": x1,
@@ -357,7 +358,7 @@ def _message_geometry(y: int, x1: int, x2: int) -> dict[str, object]:
     }
 
 
-def _media_geometry(y: int, x1: int, x2: int, mode: str | None) -> dict[str, object]:
+def _media_geometry(y: int, x1: int, x2: int, mode: str | None) -> dict[str, Any]:
     sign = 1 if x2 > x1 else -1
     start, end = x1, x2
     heads: tuple[str, ...] = ()
@@ -387,7 +388,7 @@ def _media_geometry(y: int, x1: int, x2: int, mode: str | None) -> dict[str, obj
     }
 
 
-def _loop_geometry(y: int, lane: int, lanes: tuple[Lane, ...]) -> dict[str, object]:
+def _loop_geometry(y: int, lane: int, lanes: tuple[Lane, ...]) -> dict[str, Any]:
     # Loop to the right, except on the last lane where there is no gap there.
     sign = -1 if lane == len(lanes) - 1 and len(lanes) > 1 else 1
     x = lanes[lane].x
@@ -405,7 +406,7 @@ def _loop_geometry(y: int, lane: int, lanes: tuple[Lane, ...]) -> dict[str, obje
     }
 
 
-def _event_geometry(y: int, lanes: tuple[Lane, ...]) -> dict[str, object]:
+def _event_geometry(y: int, lanes: tuple[Lane, ...]) -> dict[str, Any]:
     left, right = lanes[0].x - EVENT_INSET, lanes[-1].x + EVENT_INSET
     return {
         "x1": left,

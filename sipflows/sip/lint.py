@@ -653,7 +653,8 @@ def _cancelled_request(flow: FlowAnalysis, cancel: FlowMessage) -> FlowMessage |
         if m.sip.method == "INVITE" and m.sender == cancel.sender and m.call_id == cancel.call_id
     ]
     same_via = [m for m in invites if m.vias[:1] == cancel.vias[:1]]
-    return (same_via or invites or [None])[-1]
+    candidates = same_via or invites
+    return candidates[-1] if candidates else None
 
 
 def _cancel_copy_problems(
@@ -765,7 +766,10 @@ def _requests_outside_dialogs(flow: FlowAnalysis) -> Iterator[Finding]:
             )
             continue
         described = "; ".join(
-            " and ".join(flow.owner(request.call_id, tag) for tag in sorted(pair)) for pair in known
+            " and ".join(
+                flow.owner(request.call_id, tag) for tag in sorted(t for t in pair if t is not None)
+            )
+            for pair in known
         )
         yield Finding(
             request.label,
@@ -928,8 +932,8 @@ def _target_problems(flow: FlowAnalysis, request: FlowMessage, target: str | Non
     if target is None:
         return
     routes = _route_set(flow, request)
-    strict = bool(routes) and ";lr" not in routes[0]
-    expected_uri = routes[0] if strict else target
+    strict = bool(routes and ";lr" not in routes[0])
+    expected_uri = routes[0] if strict and routes else target
     if not same_uri(request.sip.request_uri, expected_uri):
         yield (
             f"has Request-URI {request.sip.request_uri}, but in this dialog requests go to "
@@ -1054,7 +1058,13 @@ def check_max_forwards(flow: FlowAnalysis) -> Iterator[Finding]:
             )
             continue
         received = request.received.sip.header("Max-Forwards") if request.received else None
-        if received and received.isdigit() and value.isdigit() and int(value) != int(received) - 1:
+        if (
+            request.received
+            and received
+            and received.isdigit()
+            and value.isdigit()
+            and int(value) != int(received) - 1
+        ):
             yield Finding(
                 request.label,
                 "max-forwards",
@@ -1482,7 +1492,10 @@ def _reference_problems(
         yield ERROR, f"{ref.where} names Call-ID {ref.call_id}, but no dialog of this flow has it"
     elif frozenset((ref.to_tag, ref.from_tag)) not in known:
         described = "; ".join(
-            " and ".join(flow.owner(ref.call_id, tag) for tag in sorted(pair)) for pair in known
+            " and ".join(
+                flow.owner(ref.call_id, tag) for tag in sorted(t for t in pair if t is not None)
+            )
+            for pair in known
         )
         yield (
             ERROR,

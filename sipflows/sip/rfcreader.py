@@ -1230,7 +1230,12 @@ def _flow_document(
 
 
 def _check_order(previous: DrawnStep | None, drawn: DrawnStep, report: _Report) -> None:
-    if previous and int(drawn.label[1:]) < int(previous.label[1:]):
+    if (
+        previous
+        and previous.label
+        and drawn.label
+        and int(drawn.label[1:]) < int(previous.label[1:])
+    ):
         report.info(
             drawn.line,
             f"{drawn.label}: drawn after {previous.label}; the diagram's order is kept",
@@ -1312,7 +1317,7 @@ def _check_direction(drawn: DrawnStep, entry: Entry, lanes: list[str], report: _
                 entry.line,
                 f"Listing says '{name}', diagram '{lanes[lane]}': taken as the same participant",
             )
-    if tuple(listed) != drawn.ends:
+    if drawn.ends is not None and tuple(listed) != drawn.ends:
         sender, receiver = (lanes[i] for i in drawn.ends)
         report.warn(
             entry.line,
