@@ -145,3 +145,14 @@ def test_an_edited_event_shows_on_the_ladder_at_once(client, sample_flow):
     )
     ladder = client.get("/flows/sample-call/").content.decode().split('class="ladder-body"')[1]
     assert "Bob is away" in ladder and "Bob is busy" not in ladder
+
+
+def test_a_finding_links_the_rfc_section_it_rests_on(client, sample_flow):
+    def break_call_id(document):
+        f2 = document["steps"][1]
+        f2["message"] = f2["message"].replace("12345600@atlanta", "99999@atlanta")
+
+    save_edit(sample_flow, break_call_id)
+    page = client.get("/flows/sample-call/F2/").content.decode()
+    findings = page.split('id="step-findings"')[1].split("</section>")[0]
+    assert 'href="https://www.rfc-editor.org/rfc/rfc3261#section-' in findings
