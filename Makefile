@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup lint chromium messages
+.PHONY: run test setup static lint chromium messages bench bench-tools
 
 # The virtualenv is rebuilt only when requirements.txt changes, so a second run is quick.
 $(VENV)/.installed: requirements.txt
@@ -15,8 +15,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed static
 	$(PY) manage.py migrate --noinput
+
+# Static files with hashed names, compressed once, into the git-ignored staticfiles/ (served
+# by WhiteNoise). The tests collect them too when they are missing or older than static/.
+static: $(VENV)/.installed
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 # Loads the library without overwriting flows already there (editors' work survives).
 # The sans-I/O websocket protocol writes to a socket with room in its buffer without waiting,
@@ -28,7 +33,7 @@ run: setup
 	$(PY) manage.py import_flows --keep-existing fixtures/
 	$(UVICORN) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed chromium lint
+test: $(VENV)/.installed static chromium lint
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -50,3 +55,21 @@ chromium:
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# Benchmarks (run on demand; each prints its figures beside its baseline from the same run).
+bench-tools:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	  else \
+	    echo "wrk is missing: run 'sudo apt-get install -y wrk' (bench/pages.py loads pages with it)."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+bench: $(VENV)/.installed static chromium bench-tools
+	$(PY) bench/pages.py
+	$(PY) bench/join.py
+	$(PY) bench/growth.py
+	$(PY) bench/browser.py
+	$(PY) bench/fanout.py

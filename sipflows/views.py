@@ -6,11 +6,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .pagecache import FLOW, LIBRARY, LIVE, cached_page
 from .forms import JoinForm
 from .frames import step_index, stepper_context
 from .hub import announce_sync
 
 
+@cached_page(LIBRARY)
 def home(request):
     return render(
         request,
@@ -19,6 +21,7 @@ def home(request):
     )
 
 
+@cached_page(FLOW)
 def flow_page(request, slug: str, label: str | None = None):
     """The flow overview (no label) or one step; htmx requests get the step's frame."""
     flow = selectors.flow_get(slug=slug)
@@ -36,6 +39,7 @@ def flow_page(request, slug: str, label: str | None = None):
     return render(request, template, context)
 
 
+@cached_page(LIBRARY)
 def notes_index(request):
     return render(request, "sipflows/notes.html", {"notes": selectors.notes_all()})
 
@@ -57,6 +61,7 @@ def live_join(request):
     return render(request, "sipflows/live_join.html", {"form": form})
 
 
+@cached_page(LIVE)
 def live_follow(request, code: str):
     session = selectors.live_session_get(code=code)
     return _live_page(request, session, mode="follow")
