@@ -5,8 +5,9 @@
 Loads the library into a throwaway SQLite database (or DATABASE_URL), serves it with one
 uvicorn process under the flags `make run` uses, and loads each page with `wrk` (Debian
 package; `make bench-tools` installs it) as an anonymous reader whose browser accepts gzip and
-brotli and that has been here before (it sends the CSRF cookie its first page set). Then bench/bare_app.py, under the same uvicorn flags, serves the very bytes and headers
-sipflows answered with, loaded the same way. Prints requests/s and server CPU per request for
+brotli and has been here before (it sends the CSRF cookie its first page set). Then
+bench/bare_app.py, under the same uvicorn flags, serves the very bytes and headers sipflows
+answered with, loaded the same way. Prints requests/s and server CPU per request for
 both, and their ratio.
 """
 

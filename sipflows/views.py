@@ -6,10 +6,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .pagecache import FLOW, LIBRARY, LIVE, cached_page
 from .forms import JoinForm
 from .frames import step_index, stepper_context
 from .hub import announce_sync
+from .pagecache import FLOW, LIBRARY, LIVE, cached_page
 
 
 @cached_page(LIBRARY)
