@@ -1,13 +1,14 @@
 """The stepper's context and frames: one set of partials for pages, htmx swaps and websockets."""
 
+from dataclasses import dataclass
 from functools import partial
 
 from django.http import Http404
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from .ladder import LaneSpec, StepSpec, layout_ladder
+from .ladder import Ladder, LaneSpec, StepSpec, layout_ladder
 from .models import Flow, Step
 from .selectors import PerFlowVersion, flow_findings
 from .sip.highlight import highlight_message
@@ -39,7 +40,7 @@ def stepper_context(flow: Flow, index: int | None, **extra) -> dict:
         "previous_step": steps[index - 1] if step and index > 0 else None,
         "next_step": steps[0] if not step else steps[index + 1] if index + 1 < len(steps) else None,
         # Only whole pages draw the ladder; templates call this when they do.
-        "ladder": partial(_ladders.get, flow, translation.get_language()),
+        "ladder": partial(ladder_html, flow, translation.get_language(), step and step.label),
         # Pygments output: the formatter escapes every character of the message.
         "message_html": mark_safe(highlight_message(step.message, step.focus))
         if step and step.message
@@ -79,4 +80,45 @@ def _ladder(flow: Flow, language: str):
     )
 
 
-_ladders = PerFlowVersion(_ladder)
+LADDER = "sipflows/ladder.html"
+
+
+@dataclass(frozen=True)
+class LadderParts:
+    """A flow's ladder in one language, drawn once per version: its layout and its rows, none
+    of them current. A long flow's page then costs a join, not a template loop per step."""
+
+    layout: Ladder
+    rows: tuple[str, ...]
+    end: str
+    index: dict[str, int]  # row position by step label
+
+
+def _ladder_parts(flow: Flow, language: str) -> LadderParts:
+    layout = _ladder(flow, language)
+    with translation.override(language):
+        row = get_template(f"{LADDER}#ladder-row")
+        return LadderParts(
+            layout=layout,
+            rows=tuple(row.render({"ladder": layout, "row": r}) for r in layout.rows),
+            end=get_template(f"{LADDER}#ladder-end").render({}),
+            index={r.label: i for i, r in enumerate(layout.rows)},
+        )
+
+
+_ladder_parts_kept = PerFlowVersion(_ladder_parts)
+
+
+def ladder_html(flow: Flow, language: str, current: str | None) -> str:
+    """The ladder's SVG (ladder.html, as rendered whole) with the `current` step marked."""
+    parts = _ladder_parts_kept.get(flow, language)
+    context = {"ladder": parts.layout, "current": current}
+    rows = list(parts.rows)
+    if current in parts.index:
+        at = parts.index[current]
+        rows[at] = get_template(f"{LADDER}#ladder-row").render(
+            {**context, "row": parts.layout.rows[at]}
+        )
+    top = get_template(f"{LADDER}#ladder-top").render(context)
+    # Our own template's output, its user text escaped there.
+    return mark_safe(top + "".join(rows) + parts.end)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -63,9 +63,10 @@ def other_flows() -> list[Flow]:
     return list(Flow.objects.exclude(slug__in=[s.slug for s in FLOW_SLOTS]))
 
 
-def flows_with_content():
-    """Flows with their lanes, steps and notes prefetched (a handful of queries in all)."""
-    return Flow.objects.prefetch_related(
+def _flow_content():
+    """What a flow's pages and documents read: lanes, steps (with their ends and notes) and
+    notes (with their step)."""
+    return (
         "participants",
         Prefetch(
             "steps",
@@ -73,6 +74,11 @@ def flows_with_content():
         ),
         Prefetch("notes", queryset=Note.objects.select_related("step__flow")),
     )
+
+
+def flows_with_content():
+    """Flows with their lanes, steps and notes prefetched (a handful of queries in all)."""
+    return Flow.objects.prefetch_related(*_flow_content())
 
 
 def flows_named(*, slugs: list[str]) -> list[Flow]:
@@ -91,7 +97,15 @@ def flows_named(*, slugs: list[str]) -> list[Flow]:
 
 
 def flow_get(*, slug: str) -> Flow:
-    return get_object_or_404(flows_with_content(), slug=slug)
+    """The flow with its content, loaded once per saved version: a page of a long flow reads
+    the flow's row, not every step again, on each request."""
+    flow = get_object_or_404(Flow, slug=slug)
+    return _flows_loaded.kept((flow.pk, flow.updated_at), lambda: _with_content(flow))
+
+
+def _with_content(flow: Flow) -> Flow:
+    prefetch_related_objects([flow], *_flow_content())
+    return flow
 
 
 def flow_find(*, slug: str) -> Flow | None:
@@ -178,16 +192,22 @@ class PerFlowVersion:
     pay that every time. A handful of versions are kept, then the memory starts afresh.
     """
 
-    def __init__(self, compute, kept: int = 64):
-        self.compute, self.kept, self.values = compute, kept, {}
+    def __init__(self, compute=None, kept: int = 64):
+        self.compute, self.most, self.values = compute, kept, {}
 
     def get(self, flow: Flow, *extra):
-        key = (flow.pk, flow.updated_at, *extra)
+        return self.kept((flow.pk, flow.updated_at, *extra), lambda: self.compute(flow, *extra))
+
+    def kept(self, key: tuple, make):
+        """The value kept under `key` (which names a version), made now if there is none."""
         if key not in self.values:
-            if len(self.values) >= self.kept:
+            if len(self.values) >= self.most:
                 self.values.clear()
-            self.values[key] = self.compute(flow, *extra)
+            self.values[key] = make()
         return self.values[key]
+
+
+_flows_loaded = PerFlowVersion(kept=32)
 
 
 def _findings_by_step(flow: Flow) -> dict[str | None, list[Finding]]:
