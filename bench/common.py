@@ -8,11 +8,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "en"}
+# Headers the server sets per connection; the bare app's uvicorn adds its own.
+PER_CONNECTION = {"date", "server", "content-length", "connection", "transfer-encoding"}
 
 # As `make run` serves (see the Makefile); the bare app runs under the same flags.
 UVICORN_FLAGS = ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
@@ -93,3 +98,32 @@ def bare_server(responses: dict[str, tuple[int, list, bytes]], frame: str = "") 
     store = Path(tempfile.mkdtemp(prefix="sipflows-bare-")) / "responses.pickle"
     store.write_bytes(pickle.dumps({"responses": responses, "frame": frame}))
     return Server("bench.bare_app:app", {"BARE_RESPONSES": str(store)})
+
+
+def reader_cookie(url: str) -> str:
+    """The cookie a browser keeps from its first page (the CSRF cookie)."""
+    with urllib.request.urlopen(urllib.request.Request(url, headers=BROWSER_HEADERS)) as reply:
+        cookies = [value.split(";", 1)[0] for value in reply.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies)
+
+
+def fetch(url: str) -> tuple[int, list, bytes]:
+    """Status, headers and the bytes on the wire, as a browser (BROWSER_HEADERS) gets them."""
+    with urllib.request.urlopen(urllib.request.Request(url, headers=BROWSER_HEADERS)) as reply:
+        body = reply.read()
+        headers = [
+            (name.lower().encode(), value.encode())
+            for name, value in reply.headers.items()
+            if name.lower() not in PER_CONNECTION
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        return reply.status, headers, body
+
+
+def without_page_cache():
+    """Settings under which Django renders every page (no kept pages): for render times."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    kept = "sipflows.pagecache.PageCacheMiddleware"
+    return override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m != kept])

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,9 +23,8 @@ import time
 from pathlib import Path
 
 import websockets
+from common import ROOT, free_port, wait_for_port
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 SEQ = re.compile(r'data-seq="(\d+)"')
 STEP_TIMEOUT = 10.0
 # The instructor's pace: quicker than any person clicks, slower than the server's rate limit.
@@ -51,22 +49,6 @@ async def main():
         await asyncio.Future()
 asyncio.run(main())
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, deadline: float = 20.0) -> None:
-    start = time.monotonic()
-    while time.monotonic() - start < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing is listening on port {port}")
 
 
 def prepare_library(env: dict) -> tuple[str, str, list[str]]:

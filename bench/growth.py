@@ -16,7 +16,7 @@ import argparse
 import statistics
 import time
 
-from common import bench_env, setup_django
+from common import bench_env, setup_django, without_page_cache
 
 WARM_RUNS = 15
 
@@ -126,8 +126,7 @@ def synthetic_document(steps: int, lanes: int) -> dict:
 
 
 def measure(steps: int, lanes: int) -> dict:
-    from django.conf import settings
-    from django.test import Client, override_settings
+    from django.test import Client
 
     from sipflows import services
     from sipflows.selectors import flow_document
@@ -138,7 +137,7 @@ def measure(steps: int, lanes: int) -> dict:
     flow = services.flows_import(documents=[document])[0]
     labels = [s.label for s in flow.steps.all()]
     path = f"/flows/{flow.slug}/{labels[len(labels) // 2]}/"
-    with override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m != PAGE_CACHE]):
+    with without_page_cache():
         client = Client(SERVER_NAME="127.0.0.1")
         cold = timed(lambda: client.get(path))
         warm = statistics.median(timed(lambda: client.get(path)) for _ in range(WARM_RUNS))
@@ -155,9 +154,6 @@ def timed(action) -> float:
     response = action()
     assert getattr(response, "status_code", 200) == 200, response
     return (time.perf_counter() - start) * 1000
-
-
-PAGE_CACHE = "sipflows.pagecache.PageCacheMiddleware"
 
 
 def main() -> None:

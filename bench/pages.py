@@ -15,9 +15,16 @@ import argparse
 import re
 import shutil
 import subprocess
-import urllib.request
 
-from common import Server, bare_server, bench_env, setup_django
+from common import (
+    BROWSER_HEADERS,
+    Server,
+    bare_server,
+    bench_env,
+    fetch,
+    reader_cookie,
+    setup_django,
+)
 
 PATHS = {
     "step page": "/flows/call-pickup/F7/",
@@ -25,28 +32,6 @@ PATHS = {
     "notes": "/notes/",
     "home": "/",
 }
-BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "en"}
-# Headers the server sets per connection; the bare app's uvicorn adds its own.
-PER_CONNECTION = {"date", "server", "content-length", "connection", "transfer-encoding"}
-
-
-def reader_cookie(url: str) -> str:
-    """The cookie a browser keeps from its first page (the CSRF cookie)."""
-    with urllib.request.urlopen(urllib.request.Request(url, headers=BROWSER_HEADERS)) as reply:
-        cookies = [value.split(";", 1)[0] for value in reply.headers.get_all("Set-Cookie") or []]
-    return "; ".join(cookies)
-
-
-def fetch(url: str) -> tuple[int, list, bytes]:
-    with urllib.request.urlopen(urllib.request.Request(url, headers=BROWSER_HEADERS)) as reply:
-        body = reply.read()
-        headers = [
-            (name.lower().encode(), value.encode())
-            for name, value in reply.headers.items()
-            if name.lower() not in PER_CONNECTION
-        ]
-        headers.append((b"content-length", str(len(body)).encode()))
-        return reply.status, headers, body
 
 
 def load(server: Server, path: str, seconds: int, connections: int) -> dict:

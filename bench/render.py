@@ -1,4 +1,5 @@
-"""Server-side render time of a step page, warm.
+"""Server-side render time of a page, warm, with the page cache off (bench/pages.py measures
+pages served from it).
 
     .venv/bin/python bench/render.py [PATH] [--runs N]
 
@@ -9,13 +10,11 @@ through Django's test client, and prints the median, 95th percentile and the que
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, without_page_cache
 
 
 def main() -> None:
@@ -38,6 +37,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("import_flows", str(ROOT / "fixtures"), verbosity=0)
+    without_page_cache().enable()
     client = Client(SERVER_NAME="127.0.0.1")
     assert client.get(args.path).status_code == 200
     timings = []

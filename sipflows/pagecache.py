@@ -21,15 +21,14 @@ module). A generation is kept in the `versions` cache, which every process of th
 `import_flows` in a shell) is seen by all the others at once.
 """
 
+import collections
 import functools
 import hashlib
-import itertools
 import secrets
 import struct
 import zlib
 from dataclasses import dataclass
 from email.utils import format_datetime
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
@@ -116,12 +115,8 @@ def cached_page(source: Source):
     """Mark a view whose page every anonymous reader sees the same, for `source`'s version."""
 
     def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            return view(request, *args, **kwargs)
-
-        wrapper.page_source = source
-        return wrapper
+        view.page_source = source
+        return view
 
     return decorate
 
@@ -129,8 +124,8 @@ def cached_page(source: Source):
 # Generations and remembered versions.
 
 
-_local_writes = itertools.count()
-_local_generation = 0  # writes made by this process, committed or not
+# Writes made by this process, committed or not, by what they wrote to.
+_local_generations: collections.Counter[str] = collections.Counter()
 
 
 def _cache(alias: str):
@@ -159,7 +154,7 @@ def _generation(name: str) -> str:
     if token is None:
         versions.add(f"gen:{name}", secrets.token_hex(8), None)
         token = versions.get(f"gen:{name}")
-    return f"{token}.{_local_generation}"
+    return f"{token}.{_local_generations[name]}"
 
 
 def _new_generation(name: str) -> None:
@@ -553,8 +548,7 @@ class PageCacheApp:
 def _written(name: str) -> None:
     # At once for readers in this process (inside the transaction too), and once it commits
     # for every process.
-    global _local_generation
-    _local_generation = next(_local_writes)
+    _local_generations[name] += 1
     transaction.on_commit(lambda: _new_generation(name))
 
 
