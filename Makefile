@@ -40,16 +40,22 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Browser tests drive the system Chromium (Debian package); Playwright never downloads one.
-chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+# A Debian package the suite or the benchmarks need, installed when $(1) fails: as root,
+# otherwise saying what to run. $(2) is the package, $(3) what needs it.
+define debian_package
+	@if ! $(1); then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); \
 	  else \
-	    echo "Chromium is missing: run 'sudo apt-get install -y chromium' (browser tests need $(CHROMIUM))."; \
+	    echo "$(2) is missing: run 'sudo apt-get install -y $(2)' ($(3))."; \
 	    exit 1; \
 	  fi; \
 	fi
+endef
+
+# Browser tests drive the system Chromium (Debian package); Playwright never downloads one.
+chromium:
+	$(call debian_package,[ -x $(CHROMIUM) ],chromium,browser tests need $(CHROMIUM))
 
 # For maintainers after changing UI strings: refresh and compile the Chinese catalogue.
 messages: $(VENV)/.installed
@@ -58,14 +64,7 @@ messages: $(VENV)/.installed
 
 # Benchmarks (run on demand; each prints its figures beside its baseline from the same run).
 bench-tools:
-	@if ! command -v wrk >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
-	  else \
-	    echo "wrk is missing: run 'sudo apt-get install -y wrk' (bench/pages.py loads pages with it)."; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call debian_package,command -v wrk >/dev/null,wrk,bench/pages.py loads pages with it)
 
 bench: $(VENV)/.installed static chromium bench-tools
 	$(PY) bench/pages.py
