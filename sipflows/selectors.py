@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -97,19 +98,24 @@ def flows_named(*, slugs: list[str]) -> list[Flow]:
 
 
 def flow_get(*, slug: str) -> Flow:
-    """The flow with its content, loaded once per saved version: a page of a long flow reads
-    the flow's row, not every step again, on each request."""
-    flow = get_object_or_404(Flow, slug=slug)
+    flow = flow_find(slug=slug)
+    if flow is None:
+        raise Http404(f"No flow {slug}")
+    return flow
+
+
+def flow_find(*, slug: str) -> Flow | None:
+    """The flow with its content, loaded once per saved version: a page or a stepper socket
+    of a long flow reads the flow's row, not every step again, each time."""
+    flow = Flow.objects.filter(slug=slug).first()
+    if flow is None:
+        return None
     return _flows_loaded.kept((flow.pk, flow.updated_at), lambda: _with_content(flow))
 
 
 def _with_content(flow: Flow) -> Flow:
     prefetch_related_objects([flow], *_flow_content())
     return flow
-
-
-def flow_find(*, slug: str) -> Flow | None:
-    return flows_with_content().filter(slug=slug).first()
 
 
 def is_instructor(user) -> bool:
