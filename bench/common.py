@@ -78,6 +78,19 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
         wait_for_port(self.port)
         self.url = f"http://127.0.0.1:{self.port}"
+        self._wait_until_answering(workers)
+
+    def _wait_until_answering(self, workers: int) -> None:
+        """The port is bound before the workers are ready: ask until each could answer."""
+        answers, deadline = 0, time.monotonic() + 60
+        while answers < 2 * workers:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{self.url} does not answer")
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=10).read()
+                answers += 1
+            except OSError:
+                time.sleep(0.2)
 
     def cpu_seconds(self) -> float:
         """User and system CPU of the server process (one process: no workers)."""

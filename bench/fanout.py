@@ -30,6 +30,9 @@ from common import ROOT, Server, bench_env, free_port, wait_for_port
 
 SEQ = re.compile(r'data-seq="(\d+)"')
 STEP_TIMEOUT = 10.0
+# Followers open their sockets a few hundred at a time, to either server, so neither's
+# listening queue overflows.
+HANDSHAKES_AT_ONCE = 200
 CONNECT_TIMEOUT = 180.0  # thousands of followers take a while to connect on a small machine
 # The instructor's pace: quicker than any person clicks, slower than the server's rate limit.
 STEP_INTERVAL = 0.12
@@ -49,7 +52,7 @@ async def handler(ws):
         clients.discard(ws)
 async def main():
     async with websockets.serve(handler, "127.0.0.1", int(sys.argv[1]), max_size=None,
-                                compression=None):
+                                compression=None, backlog=4096, open_timeout=60):
         await asyncio.Future()
 asyncio.run(main())
 """
@@ -92,11 +95,15 @@ class Follower:
         self.received.setdefault(seq, time.perf_counter())
 
 
-async def follow(url: str, follower: Follower, headers: dict, ready: asyncio.Event, count):
+async def follow(
+    url: str, follower: Follower, headers: dict, ready: asyncio.Event, count, handshakes
+):
     # A short close timeout: the run is over when the frames are in, not when sockets close.
-    async with websockets.connect(
-        url, additional_headers=headers, max_size=None, close_timeout=0.5
-    ) as ws:
+    async with handshakes:
+        ws = await websockets.connect(
+            url, additional_headers=headers, max_size=None, close_timeout=0.5, open_timeout=60
+        )
+    async with ws:
         count[0] += 1
         if count[0] == count[1]:
             ready.set()
@@ -111,9 +118,12 @@ async def run_app(app: Server, code: str, cookie: str, labels: list[str], n: int
     origin = {"Origin": f"http://127.0.0.1:{port}"}
     followers = [Follower() for _ in range(n)]
     ready, count = asyncio.Event(), [0, n]
+    handshakes = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     url = f"ws://127.0.0.1:{port}/ws/live/{code}/"
     memory_before = server_memory(app)
-    tasks = [asyncio.create_task(follow(url, f, origin, ready, count)) for f in followers]
+    tasks = [
+        asyncio.create_task(follow(url, f, origin, ready, count, handshakes)) for f in followers
+    ]
     await asyncio.wait_for(ready.wait(), CONNECT_TIMEOUT)
     await asyncio.sleep(1.0)  # the last connections' counting and catching up done
     per_follower = (server_memory(app) - memory_before) / n
@@ -169,8 +179,11 @@ async def run_bare(ports: list[int], frame: str, n: int, steps: int):
     """The bare broadcast, its clients spread over `ports` (one process each)."""
     followers = [Follower() for _ in range(n)]
     ready, count = asyncio.Event(), [0, n]
+    handshakes = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     tasks = [
-        asyncio.create_task(follow(f"ws://127.0.0.1:{ports[i % len(ports)]}/", f, {}, ready, count))
+        asyncio.create_task(
+            follow(f"ws://127.0.0.1:{ports[i % len(ports)]}/", f, {}, ready, count, handshakes)
+        )
         for i, f in enumerate(followers)
     ]
     await asyncio.wait_for(ready.wait(), CONNECT_TIMEOUT)
