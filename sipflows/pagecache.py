@@ -26,6 +26,7 @@ import functools
 import hashlib
 import secrets
 import struct
+import threading
 import zlib
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -126,6 +127,7 @@ def cached_page(source: Source):
 
 # Writes made by this process, committed or not, by what they wrote to.
 _local_generations: collections.Counter[str] = collections.Counter()
+_local_lock = threading.Lock()
 
 
 def _cache(alias: str):
@@ -548,7 +550,8 @@ class PageCacheApp:
 def _written(name: str) -> None:
     # At once for readers in this process (inside the transaction too), and once it commits
     # for every process.
-    _local_generations[name] += 1
+    with _local_lock:
+        _local_generations[name] += 1
     transaction.on_commit(lambda: _new_generation(name))
 
 
