@@ -95,8 +95,8 @@ class LadderParts:
 
 
 def _ladder_parts(flow: Flow, language: str) -> LadderParts:
-    layout = _ladder(flow, language)
     with translation.override(language):
+        layout = _ladder(flow, language)
         row = get_template(f"{LADDER}#ladder-row")
         return LadderParts(
             layout=layout,
@@ -114,11 +114,11 @@ def ladder_html(flow: Flow, language: str, current: str | None) -> str:
     parts = _ladder_parts_kept.get(flow, language)
     context = {"ladder": parts.layout, "current": current}
     rows = list(parts.rows)
-    if current in parts.index:
-        at = parts.index[current]
-        rows[at] = get_template(f"{LADDER}#ladder-row").render(
-            {**context, "row": parts.layout.rows[at]}
-        )
-    top = get_template(f"{LADDER}#ladder-top").render(context)
+    with translation.override(language):
+        if current in parts.index:
+            at = parts.index[current]
+            row = get_template(f"{LADDER}#ladder-row")
+            rows[at] = row.render({**context, "row": parts.layout.rows[at]})
+        top = get_template(f"{LADDER}#ladder-top").render(context)
     # Our own template's output, its user text escaped there.
     return mark_safe(top + "".join(rows) + parts.end)
