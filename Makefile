@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup lint chromium sip-tools messages
+.PHONY: run test setup static lint chromium sip-tools messages bench bench-tools
 
 # The virtualenv is rebuilt only when requirements.txt changes, so a second run is quick.
 $(VENV)/.installed: requirements.txt
@@ -15,8 +15,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed static
 	$(PY) manage.py migrate --noinput
+
+# Static files with hashed names, compressed once, into the git-ignored staticfiles/ (served
+# by WhiteNoise). The tests collect them too when they are missing or older than static/.
+static: $(VENV)/.installed
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 # Loads the library without overwriting flows already there (editors' work survives).
 # The sans-I/O websocket protocol writes to a socket with room in its buffer without waiting,
@@ -28,7 +33,7 @@ run: setup
 	$(PY) manage.py import_flows --keep-existing fixtures/
 	$(UVICORN) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed chromium sip-tools node_modules/.installed lint
+test: $(VENV)/.installed static chromium sip-tools node_modules/.installed lint
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -36,16 +41,22 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# Browser tests drive the system Chromium (Debian package); Playwright never downloads one.
-chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+# A Debian package the suite or the benchmarks need, installed when $(1) fails: as root,
+# otherwise saying what to run. $(2) is the package, $(3) what needs it.
+define debian_package
+	@if ! $(1); then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); \
 	  else \
-	    echo "Chromium is missing: run 'sudo apt-get install -y chromium' (browser tests need $(CHROMIUM))."; \
+	    echo "$(2) is missing: run 'sudo apt-get install -y $(2)' ($(3))."; \
 	    exit 1; \
 	  fi; \
 	fi
+endef
+
+# Browser tests drive the system Chromium (Debian package); Playwright never downloads one.
+chromium:
+	$(call debian_package,[ -x $(CHROMIUM) ],chromium,browser tests need $(CHROMIUM))
 
 # The SIPp playback and capture tests play flows between real SIPp processes and record them
 # with tcpdump (both need root or capabilities on lo); PlantUML renders the exported diagrams.
@@ -71,3 +82,14 @@ node_modules/.installed: package.json package-lock.json
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=node_modules
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# Benchmarks (run on demand; each prints its figures beside its baseline from the same run).
+bench-tools:
+	$(call debian_package,command -v wrk >/dev/null,wrk,bench/pages.py loads pages with it)
+
+bench: $(VENV)/.installed static chromium bench-tools
+	$(PY) bench/pages.py
+	$(PY) bench/join.py
+	$(PY) bench/growth.py
+	$(PY) bench/browser.py
+	$(PY) bench/fanout.py

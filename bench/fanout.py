@@ -1,34 +1,39 @@
 """Fan-out of a live walkthrough: how fast does every follower see the instructor's step?
 
-    .venv/bin/python bench/fanout.py [--followers 50 200 1000] [--steps 50]
+    .venv/bin/python bench/fanout.py [--followers 50 200 1000] [--steps 50] [--workers 1]
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/fanout.py --workers 2 \
+        --followers 50 200 1000 5000
 
-Starts sipflows under uvicorn (one process; SQLite and the in-memory channel layer unless
-DATABASE_URL / REDIS_URL are set), starts one live session, connects N followers and the
+Starts sipflows under uvicorn (one process, or WORKERS worker processes sharing the port;
+SQLite and the in-memory channel layer unless DATABASE_URL / REDIS_URL are set; several
+workers need Redis), starts one live session, connects N followers and the
 instructor, and has the instructor take STEPS steps. For each step it measures, per follower,
 the time from the instructor sending the action to the follower receiving the frame, and
 counts lost and out-of-order frames. In the same run, a bare `websockets` server in its own
-process broadcasts a frame of the same size to the same number of clients, timed the same way.
-Prints one table row per N: p50/p95/p99 for both, lost, out of order, and the p95 ratio.
+process (one per worker, the clients spread over them) broadcasts a frame of the same size to
+the same number of clients, timed the same way. Prints one table row per N: p50/p95/p99 for
+both, lost, out of order, the server's resident memory per follower, and the p95 ratio.
 """
 
 import argparse
 import asyncio
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import websockets
+from common import ROOT, Server, bench_env, free_port, wait_for_port
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 SEQ = re.compile(r'data-seq="(\d+)"')
 STEP_TIMEOUT = 10.0
+# Followers open their sockets a few hundred at a time, to either server, so neither's
+# listening queue overflows.
+HANDSHAKES_AT_ONCE = 200
+CONNECT_TIMEOUT = 180.0  # thousands of followers take a while to connect on a small machine
 # The instructor's pace: quicker than any person clicks, slower than the server's rate limit.
 STEP_INTERVAL = 0.12
 
@@ -47,26 +52,10 @@ async def handler(ws):
         clients.discard(ws)
 async def main():
     async with websockets.serve(handler, "127.0.0.1", int(sys.argv[1]), max_size=None,
-                                compression=None):
+                                compression=None, backlog=4096, open_timeout=60):
         await asyncio.Future()
 asyncio.run(main())
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, deadline: float = 20.0) -> None:
-    start = time.monotonic()
-    while time.monotonic() - start < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing is listening on port {port}")
 
 
 def prepare_library(env: dict) -> tuple[str, str, list[str]]:
@@ -106,11 +95,15 @@ class Follower:
         self.received.setdefault(seq, time.perf_counter())
 
 
-async def follow(url: str, follower: Follower, headers: dict, ready: asyncio.Event, count):
+async def follow(
+    url: str, follower: Follower, headers: dict, ready: asyncio.Event, count, handshakes
+):
     # A short close timeout: the run is over when the frames are in, not when sockets close.
-    async with websockets.connect(
-        url, additional_headers=headers, max_size=None, close_timeout=0.5
-    ) as ws:
+    async with handshakes:
+        ws = await websockets.connect(
+            url, additional_headers=headers, max_size=None, close_timeout=0.5, open_timeout=60
+        )
+    async with ws:
         count[0] += 1
         if count[0] == count[1]:
             ready.set()
@@ -120,13 +113,20 @@ async def follow(url: str, follower: Follower, headers: dict, ready: asyncio.Eve
                 follower.record(int(match[1]))
 
 
-async def run_app(port: int, code: str, cookie: str, labels: list[str], n: int, steps: int):
+async def run_app(app: Server, code: str, cookie: str, labels: list[str], n: int, steps: int):
+    port = app.port
     origin = {"Origin": f"http://127.0.0.1:{port}"}
     followers = [Follower() for _ in range(n)]
     ready, count = asyncio.Event(), [0, n]
+    handshakes = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     url = f"ws://127.0.0.1:{port}/ws/live/{code}/"
-    tasks = [asyncio.create_task(follow(url, f, origin, ready, count)) for f in followers]
-    await asyncio.wait_for(ready.wait(), 60)
+    memory_before = server_memory(app)
+    tasks = [
+        asyncio.create_task(follow(url, f, origin, ready, count, handshakes)) for f in followers
+    ]
+    await asyncio.wait_for(ready.wait(), CONNECT_TIMEOUT)
+    await asyncio.sleep(1.0)  # the last connections' counting and catching up done
+    per_follower = (server_memory(app) - memory_before) / n
     sent: dict[int, float] = {}
     frame = ""
     headers = {**origin, "Cookie": f"sessionid={cookie}"}
@@ -143,7 +143,20 @@ async def run_app(port: int, code: str, cookie: str, labels: list[str], n: int, 
             await asyncio.sleep(max(0.0, sent[seq] + STEP_INTERVAL - time.perf_counter()))
     for task in tasks:
         task.cancel()
-    return _measure(followers, sent), frame
+    return {**_measure(followers, sent), "kib_per_follower": per_follower / 1024}, frame
+
+
+def server_memory(server: Server) -> int:
+    """Resident bytes of the server's processes (uvicorn and its workers)."""
+    pids = [server.process.pid]
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 async def _until_seq(ws, seq: int) -> str:
@@ -162,20 +175,33 @@ async def _all_received(followers: list[Follower], seq: int) -> None:
         await asyncio.sleep(0.002)
 
 
-async def run_bare(port: int, frame: str, n: int, steps: int):
+async def run_bare(ports: list[int], frame: str, n: int, steps: int):
+    """The bare broadcast, its clients spread over `ports` (one process each)."""
     followers = [Follower() for _ in range(n)]
     ready, count = asyncio.Event(), [0, n]
-    url = f"ws://127.0.0.1:{port}/"
-    tasks = [asyncio.create_task(follow(url, f, {}, ready, count)) for f in followers]
-    await asyncio.wait_for(ready.wait(), 60)
+    handshakes = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
+    tasks = [
+        asyncio.create_task(
+            follow(f"ws://127.0.0.1:{ports[i % len(ports)]}/", f, {}, ready, count, handshakes)
+        )
+        for i, f in enumerate(followers)
+    ]
+    await asyncio.wait_for(ready.wait(), CONNECT_TIMEOUT)
     await asyncio.sleep(0.5)
     sent: dict[int, float] = {}
-    async with websockets.connect(f"ws://127.0.0.1:{port}/control", max_size=None) as control:
+    controls = [
+        await websockets.connect(f"ws://127.0.0.1:{port}/control", max_size=None) for port in ports
+    ]
+    try:
         for seq in range(1, steps + 1):
             sent[seq] = time.perf_counter()
-            await control.send(SEQ.sub(f'data-seq="{seq}"', frame))
+            text = SEQ.sub(f'data-seq="{seq}"', frame)
+            await asyncio.gather(*(control.send(text) for control in controls))
             await _all_received(followers, seq)
             await asyncio.sleep(max(0.0, sent[seq] + STEP_INTERVAL - time.perf_counter()))
+    finally:
+        for control in controls:
+            await control.close()
     for task in tasks:
         task.cancel()
     return _measure(followers, sent)
@@ -212,61 +238,42 @@ def main() -> None:
     )
     parser.add_argument("--followers", type=int, nargs="+", default=[50, 200, 1000])
     parser.add_argument("--steps", type=int, default=50)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="sipflows-bench-"))
-    env = {"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    env["DATABASE_URL"] = os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    if os.environ.get("REDIS_URL"):
-        env["REDIS_URL"] = os.environ["REDIS_URL"]
-    code, cookie, labels = prepare_library(env)
-    app_port, bare_port = free_port(), free_port()
-    server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "sipflows.settings"}
-    app = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "sipflows.asgi:application",
-            "--port",
-            str(app_port),
-            "--log-level",
-            "warning",
-            "--backlog",
-            "4096",
-            # As `make run` serves (see the Makefile).
-            "--ws",
-            "websockets-sansio",
-            "--ws-per-message-deflate",
-            "false",
-        ],
-        cwd=ROOT,
-        env=server_env,
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn workers (more than one needs REDIS_URL)"
     )
-    bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)])
+    args = parser.parse_args()
+    env = bench_env()
+    if args.workers > 1 and not env.get("REDIS_URL"):
+        raise SystemExit("Several workers share live sessions through Redis: set REDIS_URL.")
+    code, cookie, labels = prepare_library(env)
+    bare_ports = [free_port() for _ in range(args.workers)]
+    bare = [subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(p)]) for p in bare_ports]
     try:
-        wait_for_port(app_port)
-        wait_for_port(bare_port)
-        layer = "redis" if env.get("REDIS_URL") else "in-memory"
-        print(f"{args.steps} steps per run; one uvicorn process, {layer} channel layer; ms")
-        print(
-            f"{'followers':>9} | {'sipflows p50/p95/p99':>22} | {'lost':>4} {'ooo':>4} | "
-            f"{'bare p50/p95/p99':>20} | {'p95 ratio':>9}"
-        )
-        for n in args.followers:
-            measured, frame = asyncio.run(run_app(app_port, code, cookie, labels, n, args.steps))
-            baseline = asyncio.run(run_bare(bare_port, frame, n, args.steps))
-            ratio = measured["p95"] / baseline["p95"]
+        with Server("sipflows.asgi:application", env, workers=args.workers) as app:
+            for port in bare_ports:
+                wait_for_port(port)
+            layer = "Redis" if env.get("REDIS_URL") else "in-memory"
+            processes = "one uvicorn process" if args.workers == 1 else f"{args.workers} workers"
+            print(f"{args.steps} steps per run; {processes}, {layer} channel layer; ms")
             print(
-                f"{n:>9} | {measured['p50']:6.1f} {measured['p95']:6.1f} {measured['p99']:7.1f} | "
-                f"{measured['lost']:>4} {measured['out_of_order']:>4} | "
-                f"{baseline['p50']:5.1f} {baseline['p95']:6.1f} {baseline['p99']:6.1f} | "
-                f"{ratio:9.2f}"
+                f"{'followers':>9} | {'sipflows p50/p95/p99':>22} | {'lost':>4} {'ooo':>4} | "
+                f"{'KiB/follower':>12} | {'bare p50/p95/p99':>20} | {'p95 ratio':>9}"
             )
+            for n in args.followers:
+                measured, frame = asyncio.run(run_app(app, code, cookie, labels, n, args.steps))
+                baseline = asyncio.run(run_bare(bare_ports, frame, n, args.steps))
+                ratio = measured["p95"] / baseline["p95"]
+                print(
+                    f"{n:>9} | {measured['p50']:6.1f} {measured['p95']:6.1f} "
+                    f"{measured['p99']:7.1f} | {measured['lost']:>4} "
+                    f"{measured['out_of_order']:>4} | {measured['kib_per_follower']:12.1f} | "
+                    f"{baseline['p50']:5.1f} {baseline['p95']:6.1f} {baseline['p99']:6.1f} | "
+                    f"{ratio:9.2f}"
+                )
     finally:
-        app.terminate()
-        bare.terminate()
-        app.wait()
-        bare.wait()
+        for process in bare:
+            process.terminate()
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import statistics
 import time
 
 import library
+from common import without_page_cache
 
 
 def main() -> None:
@@ -19,6 +20,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     library.load()
+    without_page_cache().enable()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext

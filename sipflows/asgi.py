@@ -1,6 +1,6 @@
+import gc
 import os
 
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipflows.settings")
@@ -11,16 +11,21 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from .pagecache import PageCacheApp  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # Static files are served by the app itself so one process is a complete server;
-        # a proxy in front may serve STATIC_ROOT (collectstatic) instead.
-        "http": ASGIStaticFilesHandler(django_asgi_app),
+        # Kept pages go out before Django is involved; the rest, static files included
+        # (WhiteNoise), is Django's. One process is a complete server.
+        "http": PageCacheApp(django_asgi_app),
         # Sockets from pages of other sites are refused (Origin must be an allowed host).
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )
+
+# Everything loaded so far lives as long as the process: the garbage collector need not walk
+# it again on every collection (which a busy server runs many times a second).
+gc.freeze()

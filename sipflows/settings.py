@@ -4,7 +4,9 @@ Runs small by default (SQLite, in-memory channel layer, one process). Set DATABA
 REDIS_URL to run big (PostgreSQL, Redis channel layer, several ASGI workers).
 """
 
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -31,7 +33,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Speed: see the block "Pages served fast" below.
+    "django.middleware.gzip.GZipMiddleware",
+    "sipflows.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,3 +119,43 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 50_000
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Pages served fast -------------------------------------------------------------------
+# Pages every anonymous reader sees the same are kept per version and language
+# (sipflows/pagecache.py): in this process's memory by default, in Redis when REDIS_URL is set
+# (shared by all workers). The versions cache says when the library last changed; every
+# process of the site must share it, so it is a file beside the database by default.
+# HTML goes out gzipped (GZipMiddleware, and the page cache's own gzip); static files have
+# hashed names, are compressed once by collectstatic and served by WhiteNoise with a
+# long lifetime (`make run` and the tests collect them into STATIC_ROOT).
+if REDIS_URL:
+    _shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {
+        "default": _shared,
+        "pages": {**_shared, "KEY_PREFIX": "pages"},
+        "versions": {**_shared, "KEY_PREFIX": "versions"},
+    }
+else:
+    _versions_dir = Path(tempfile.gettempdir()) / "sipflows-versions"
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+        "versions": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(_versions_dir),
+            # One library per database: processes on other databases keep their own.
+            "KEY_PREFIX": hashlib.sha256(str(DATABASES["default"]["NAME"]).encode()).hexdigest(),
+        },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# While developing, files are served from the source folders as they change.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+# --- end of pages served fast ------------------------------------------------------------

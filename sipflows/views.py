@@ -22,6 +22,7 @@ from .frames import (
     stepper_context,
 )
 from .hub import announce_sync
+from .pagecache import FLOW, LIBRARY, LIVE, cached_page
 from .sip.exports import FORMATS, export_download
 from .sip.flowdiff import ADDED, CHANGED, MOVED, REMOVED, diff_documents
 from .sip.highlight import highlight_message
@@ -29,6 +30,7 @@ from .sip.reference import entry_for
 from .templatetags.sipflows import content_language
 
 
+@cached_page(LIBRARY)
 def home(request):
     return render(
         request,
@@ -41,6 +43,7 @@ def home(request):
     )
 
 
+@cached_page(FLOW)
 def flow_page(request, slug: str, label: str | None = None):
     """The flow overview (no label) or one step; htmx requests get the step's frame."""
     revision = selectors.revision_current(slug=slug)
@@ -138,6 +141,7 @@ def flow_revert(request, slug: str):
     return redirect("flow_history", slug=flow.slug if not flow.is_deleted else slug)
 
 
+@cached_page(FLOW)
 def flow_all(request, slug: str):
     """Every step of a flow on one page, annotation and message: for reading and printing."""
     revision = selectors.revision_current(slug=slug)
@@ -151,6 +155,7 @@ def flow_all(request, slug: str):
     return render(request, "sipflows/flow_all.html", context)
 
 
+@cached_page(LIBRARY)
 def notes_index(request):
     form = NotesFilterForm(request.GET or None, flows=selectors.flows_with_notes())
     kind, slug = form.chosen()
@@ -177,6 +182,7 @@ def live_join(request):
     return render(request, "sipflows/live_join.html", {"form": form})
 
 
+@cached_page(LIVE)
 def live_follow(request, code: str):
     session = selectors.live_session_get(code=code)
     return _live_page(request, session, mode="follow")

@@ -96,3 +96,24 @@ def fresh_channel_layer():
     hub._hubs.clear()
     Kept.forget_all()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static():
+    """Pages name static files by their hashed names (collectstatic's manifest), as served."""
+    from django.core.management import call_command
+
+    static = Path(settings.BASE_DIR) / "static"
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    newest = max(path.stat().st_mtime for path in static.rglob("*") if path.is_file())
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Pages kept by one test are not another's."""
+    from sipflows.pagecache import forget_pages
+
+    forget_pages()
+    yield
