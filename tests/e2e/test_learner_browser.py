@@ -124,8 +124,20 @@ def test_on_a_phone_the_first_screen_reaches_the_step_and_its_message(phone, lib
 
 def test_on_a_phone_the_ladder_shows_the_current_arrows_two_lanes(phone, library_to_read):
     open_page(phone, f"{library_to_read}/flows/consultation-hold/F26/")  # Proxy -> Carol, far right
-    ladder = box(phone.locator(".ladder"))
     assert phone.locator(".ladder").evaluate("el => el.scrollWidth > el.clientWidth")
+    # The ladder box scrolls to the arrow after the first frame: wait for it to settle there.
+    phone.wait_for_function(
+        """() => {
+          const ladder = document.querySelector(".ladder").getBoundingClientRect();
+          return [".step-line", ".step-head"].every((part) => {
+            const r = document.querySelector(".ladder .is-current " + part).getBoundingClientRect();
+            return r.left >= ladder.left - 1 && r.right <= ladder.right + 1
+              && r.top >= ladder.top - 1 && r.bottom <= ladder.bottom + 1;
+          });
+        }""",
+        timeout=5000,
+    )
+    ladder = box(phone.locator(".ladder"))
     assert inside(box(phone.locator(".ladder .is-current .step-line")), ladder)
     assert inside(box(phone.locator(".ladder .is-current .step-head")), ladder)
 
