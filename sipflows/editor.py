@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,9 +39,11 @@ from .sip.flowdoc import (
     FlowDocumentError,
     dump_documents,
     parse_documents,
+    validate_document,
 )
 from .sip.flowmerge import MINE, THEIRS, merge_choices, merge_documents
 from .sip.message import parse_message
+from .sip.pcap import CaptureError, import_capture
 from .sip.rfcreader import read_call_flows
 
 EDIT_TEMPLATE = "sipflows/editor/edit.html"
@@ -407,8 +410,12 @@ def flows_upload(request):
         context["form"] = form
         if form.is_valid():
             name = request.FILES["file"].name
-            documents, problems = _read_upload(form.cleaned_data["file"], name)
-            context.update(problems=problems, name=name)
+            data = form.cleaned_data["file"]
+            if data.startswith(CAPTURE_MAGIC):
+                documents, problems, unread = _read_capture(data, name)
+            else:
+                (documents, problems), unread = _read_upload(data, name), []
+            context.update(problems=problems, name=name, unread=unread)
             if documents:
                 context.update(
                     previews=_upload_previews(documents),
@@ -417,6 +424,32 @@ def flows_upload(request):
         status = 400 if not form.is_valid() or context.get("problems") else 200
         return render(request, "sipflows/editor/upload.html", context, status=status)
     return render(request, "sipflows/editor/upload.html", context)
+
+
+# pcap (either byte order, micro- or nanoseconds) and pcapng files start with these bytes.
+CAPTURE_MAGIC = (
+    b"\xd4\xc3\xb2\xa1",
+    b"\xa1\xb2\xc3\xd4",
+    b"\x4d\x3c\xb2\xa1",
+    b"\xa1\xb2\x3c\x4d",
+    b"\x0a\x0d\x0d\x0a",
+)
+
+
+def _read_capture(
+    data: bytes, name: str
+) -> tuple[list[dict[str, Any]], list[FlowDocumentError], list[str]]:
+    """The calls of a capture as flow documents, with what could not be read (by packet);
+    a capture with no SIP in it is one problem, and nothing is saved."""
+    # The flows are called after the file: "lab call.pcap" gives lab-call-1, lab-call-2, ...
+    stem = slugify(name.rsplit(".", 1)[0])[:48] or "capture"
+    try:
+        found = import_capture(data, name=stem)
+        documents = [validate_document(document, name=name) for document in found.documents]
+    except (CaptureError, FlowDocumentError) as unreadable:
+        return [], [FlowDocumentError(name, str(unreadable))], []
+    reserved = [p for document in documents for p in _reserved_names(document, name)]
+    return ([], reserved, found.problems) if reserved else (documents, [], found.problems)
 
 
 def _read_upload(data: bytes, name: str) -> tuple[list[dict[str, Any]], list[FlowDocumentError]]:
