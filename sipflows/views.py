@@ -1,11 +1,12 @@
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .forms import JoinForm
 from .frames import step_index, stepper_context
 from .hub import announce_sync
@@ -51,15 +52,31 @@ def live_start(request, slug: str):
 
 
 def live_join(request):
+    client = request.META.get("REMOTE_ADDR", "")
+    if throttle.join_refused(client=client):
+        return _join_refused(request)
     form = JoinForm(request.GET or None)
     if form.is_valid():
         return redirect("live_follow", code=form.cleaned_data["code"])
+    if form.has_error("code", "unknown"):
+        throttle.join_failed(client=client)
     return render(request, "sipflows/live_join.html", {"form": form})
 
 
 def live_follow(request, code: str):
-    session = selectors.live_session_get(code=code)
+    client = request.META.get("REMOTE_ADDR", "")
+    if throttle.join_refused(client=client):
+        return _join_refused(request)
+    session = selectors.live_session_find(code=code.upper())
+    if session is None:
+        throttle.join_failed(client=client)
+        raise Http404("No live walkthrough with this code.")
     return _live_page(request, session, mode="follow")
+
+
+def _join_refused(request):
+    context = {"form": JoinForm(), "refused": True}
+    return render(request, "sipflows/live_join.html", context, status=429)
 
 
 @login_required

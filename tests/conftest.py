@@ -15,6 +15,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Servers and consumers under test query from threads of their own; connections that close
 # after each use leave none holding the test database when the run drops it.
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Signing in is tested, not the cost of hashing: a fast hasher keeps it quick.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -46,6 +48,14 @@ def load_library():
     for path in sorted(FIXTURES.glob("*.yaml")):
         documents += parse_documents(path.read_bytes(), name=path.name)
     return services.flows_import(documents=documents)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Counts kept in the cache (wrong join codes, ...) start from nothing in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

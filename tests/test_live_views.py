@@ -120,3 +120,44 @@ def test_instructors_sign_in_and_come_back_to_the_flow(client, sample_flow, teac
 
 def test_an_unknown_walkthrough_is_not_found(client, sample_flow):
     assert client.get("/live/ABCDEF/").status_code == 404
+
+
+def test_wrong_join_codes_are_limited_per_client(client, sample_flow, teacher, settings):
+    session = services.live_session_start(flow=sample_flow, owner=teacher)
+    for _ in range(settings.JOIN_ATTEMPTS):
+        assert client.get("/live/", {"code": "ABCDEF"}).status_code == 200
+    refused = client.get("/live/", {"code": session.code})
+    assert refused.status_code == 429
+    assert "Too many wrong codes" in refused.content.decode()
+    assert client.get(f"/live/{session.code}/").status_code == 429
+
+
+def test_unknown_codes_in_links_count_as_wrong_codes(client, sample_flow, settings):
+    for _ in range(settings.JOIN_ATTEMPTS):
+        assert client.get("/live/ABCDEF/").status_code == 404
+    assert client.get("/live/", {"code": "ABCDEF"}).status_code == 429
+
+
+def test_other_clients_may_still_join(client, sample_flow, teacher, settings):
+    session = services.live_session_start(flow=sample_flow, owner=teacher)
+    for _ in range(settings.JOIN_ATTEMPTS):
+        client.get("/live/ABCDEF/")
+    other = client.get(f"/live/{session.code}/", REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200
+
+
+def test_a_mistyped_code_is_not_counted(client, sample_flow, settings):
+    for _ in range(settings.JOIN_ATTEMPTS + 1):
+        client.get("/live/", {"code": "AB1"})
+    assert client.get("/live/", {"code": "AB1"}).status_code == 200
+
+
+def test_sign_in_is_locked_after_five_wrong_passwords(client, sample_flow, teacher):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "teacher", "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"username": "teacher", "password": "a-long-test-password"}
+    )
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
