@@ -19,9 +19,16 @@ from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from . import hub, selectors, services
-from .frames import render_frame
+from .drawn import DrawnFlow, follow_label
+from .frames import (
+    class_step_after_update,
+    drawn_revision,
+    drawn_revision_by_id,
+    render_frame,
+    revision_url,
+)
 
-ACTIONS = {"next", "prev", "goto", "play", "pause", "speed", "explore", "follow"}
+ACTIONS = {"next", "prev", "goto", "play", "pause", "speed", "explore", "follow", "update"}
 SPEEDS = (0.5, 1.0, 1.5, 2.0, 3.0)
 PLAY_INTERVAL = 2.5  # seconds per step at speed 1
 MAX_FRAME_BYTES = 1024
@@ -67,15 +74,16 @@ def parse_action(text: str) -> Action:
     return Action(name=name, label=label if name == "goto" else None, speed=speed)
 
 
-def move_target(index: int | None, action: Action, labels: list[str]) -> int | None:
-    """Where next/prev/goto lead from `index` (None is the overview, before the first step)."""
+def move_target(label: str, action: Action, labels: list[str]) -> str:
+    """Where next/prev/goto lead from the step `label` ("" is the overview, before the first)."""
+    index = labels.index(label) if label in labels else None
     if action.name == "next":
-        return 0 if index is None else min(index + 1, len(labels) - 1)
+        return labels[0 if index is None else min(index + 1, len(labels) - 1)]
     if action.name == "prev":
-        return None if not index else index - 1
+        return labels[index - 1] if index else ""
     if action.label is None:
-        return None
-    return labels.index(action.label) if action.label in labels else index
+        return ""
+    return action.label if action.label in labels else label
 
 
 class RateLimiter:
@@ -113,8 +121,9 @@ def scope_language(scope) -> str:
 class StepperBase(AsyncWebsocketConsumer):
     """Steps through a flow for one connection; subclasses decide who may move what."""
 
-    flow = None
-    index: int | None = None
+    flow: DrawnFlow
+    label = ""  # the step this connection shows; "" is the overview
+    redrawn = False  # the flow was drawn anew (another revision) since the last frame
     playing = False
     speed = 1.0
 
@@ -153,8 +162,9 @@ class StepperBase(AsyncWebsocketConsumer):
 
     async def step(self, action: Action) -> None:
         """Move this connection's own position (solo stepping or exploring)."""
-        self.index = move_target(self.index, action, self.labels)
-        self.deliver(None, await self.frame(self.index))
+        self.label = move_target(self.label, action, self.flow.labels)
+        self.deliver(None, await self.frame(self.label, with_ladder=self.redrawn))
+        self.redrawn = False
 
     async def control_play(self, action: Action, advance) -> None:
         """Play, pause and speed, with `advance` called once per tick while playing."""
@@ -180,13 +190,9 @@ class StepperBase(AsyncWebsocketConsumer):
             self.player.cancel()
             self.player = None
 
-    @property
-    def labels(self) -> list[str]:
-        return [s.label for s in self.flow.steps.all()]
-
-    async def frame(self, index: int | None, **extra) -> str:
+    async def frame(self, label: str, **extra) -> str:
         return await database_sync_to_async(render_frame)(
-            self.flow, index, language=self.language, **extra
+            self.flow, self.flow.index(label), language=self.language, **extra
         )
 
     def play_button(self) -> str:
@@ -261,24 +267,49 @@ async def _finish(attempt, waiting_on) -> None:
 
 
 class StepperConsumer(StepperBase):
-    """A learner alone with a flow: every action moves only this connection."""
+    """A learner alone with a flow: every action moves only this connection.
+
+    On the flow's own pages it shows the current revision, and a save shows in the very next
+    frame; on a past revision's pages it stays on that revision.
+    """
 
     async def connect(self):
         await super().connect()
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.flow = await database_sync_to_async(selectors.flow_find)(slug=slug)
-        if self.flow is None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        self.slug, self.number = kwargs["slug"], kwargs.get("number")
+        revision = await database_sync_to_async(selectors.revision_find)(
+            slug=self.slug, number=self.number
+        )
+        if revision is None:
             return await self.close(code=4404)
+        self.flow = await database_sync_to_async(self._draw)(revision)
+        self.revision_pk = revision.pk
         await self.accept()
+
+    def _draw(self, revision) -> DrawnFlow:
+        return drawn_revision(revision, base_url=revision_url(revision, current=not self.number))
 
     async def act(self, action: Action) -> None:
         if action.name in ("play", "pause", "speed"):
             await self.control_play(action, self._advance)
         elif action.name in ("next", "prev", "goto"):
+            await self._follow_saves()
             await self.step(action)
 
+    async def _follow_saves(self) -> None:
+        """Draw the flow's newest revision if one was saved since the last frame."""
+        if self.number is not None:
+            return
+        revision = await database_sync_to_async(selectors.revision_find)(slug=self.slug)
+        if revision is None or revision.pk == self.revision_pk:
+            return
+        newest = await database_sync_to_async(self._draw)(revision)
+        self.label, self.flow = follow_label(self.flow, newest, self.label), newest
+        self.revision_pk, self.redrawn = revision.pk, True
+
     async def _advance(self) -> bool:
-        if self.index is not None and self.index + 1 >= len(self.labels):
+        labels = self.flow.labels
+        if self.label and labels.index(self.label) + 1 >= len(labels):
             return False
         await self.step(Action("next"))
         return True
@@ -299,7 +330,6 @@ class LiveConsumer(StepperBase):
         self.is_owner = bool(user and user.is_authenticated and user.pk == session.owner_id)
         await self.accept()
         self.hub = await hub.join(self.code, self)
-        self.flow = self.hub.flow
         self.counted = not self.is_owner and session.is_live  # a student watching, to count
         if self.counted:
             await self._count_viewer(by=1)
@@ -321,7 +351,12 @@ class LiveConsumer(StepperBase):
         """Send the session's current state: on connect, and on coming back to the class."""
         session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
         text = await self.hub.render(
-            session.step_index, language=self.language, seq=session.seq, ended=not session.is_live
+            session.revision_id,
+            session.step_label,
+            language=self.language,
+            seq=session.seq,
+            ended=not session.is_live,
+            with_ladder=True,  # the page may have been drawn from an older revision
         )
         self.deliver(session.seq, text)
 
@@ -330,7 +365,9 @@ class LiveConsumer(StepperBase):
             await self._lead(action)
         elif action.name == "explore":
             session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
-            self.following, self.index = False, session.step_index
+            flow = await database_sync_to_async(drawn_revision_by_id)(session.revision_id)
+            self.redrawn = flow is not getattr(self, "flow", None)
+            self.flow, self.following, self.label = flow, False, session.step_label
         elif action.name == "follow":
             self.following = True
             self.last_seq = -1
@@ -344,11 +381,20 @@ class LiveConsumer(StepperBase):
             await self.control_play(action, self._advance)
         elif action.name in ("next", "prev", "goto"):
             await self._move(action)
+        elif action.name == "update":
+            await self._update_class()
+
+    async def _update_class(self) -> None:
+        """Move the class to the flow's newest revision (see services.live_session_update)."""
+        updated = await database_sync_to_async(services.live_session_update)(
+            code=self.code, follow=class_step_after_update
+        )
+        if updated is not None:
+            await hub.announce(updated)
 
     async def _move(self, action: Action) -> bool:
-        labels = self.labels
         moved = await database_sync_to_async(services.live_session_move)(
-            code=self.code, to=lambda index: move_target(index, action, labels)
+            code=self.code, to=lambda session: _class_target(session, action)
         )
         if moved is None:
             return False
@@ -357,3 +403,9 @@ class LiveConsumer(StepperBase):
 
     async def _advance(self) -> bool:
         return await self._move(Action("next"))
+
+
+def _class_target(session, action: Action) -> str:
+    """Where an instructor's action takes the class, on the revision it is pinned to."""
+    labels = drawn_revision_by_id(session.revision_id).labels
+    return move_target(session.step_label, action, labels)

@@ -24,3 +24,29 @@ class JoinForm(forms.Form):
                 _("No live walkthrough is running with this code."), code="unknown"
             )
         return code
+
+
+def _revision_field(label, numbers: list[int]) -> forms.TypedChoiceField:
+    """A choice among a flow's revision numbers, newest first."""
+    return forms.TypedChoiceField(
+        label=label, choices=[(n, n) for n in sorted(numbers, reverse=True)], coerce=int
+    )
+
+
+class DiffForm(forms.Form):
+    """Which two revisions to compare (?from=N&to=M; "from" is a Python keyword)."""
+
+    def __init__(self, *args, numbers: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = _revision_field(_("From revision"), numbers)
+        self.fields["to"] = _revision_field(_("To revision"), numbers)
+
+
+class RevertForm(forms.Form):
+    """Which revision to bring back, and the revision the editor was looking at."""
+
+    base_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, numbers: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"] = _revision_field(_("Revision"), numbers)

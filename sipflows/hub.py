@@ -14,10 +14,14 @@ from typing import Protocol
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from . import selectors
-from .frames import render_frame
+from .frames import drawn_revision_by_id, render_frame
 from .models import LiveSession
+
+NEWER_TEMPLATE = "sipflows/live_parts.html#newer-version"
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +42,12 @@ def group_name(code: str) -> str:
 
 
 def state_event(session: LiveSession) -> dict:
-    """The group event for a move: ids and numbers only; each process renders for itself."""
+    """The group event for a move: ids and labels only; each process renders for itself."""
     return {
         "type": "live.state",
         "seq": session.seq,
-        "step_index": session.step_index,
+        "revision": session.revision_id,
+        "label": session.step_label,
         "ended": not session.is_live,
     }
 
@@ -60,6 +65,33 @@ async def announce_viewers(code: str, viewers: int) -> None:
     await get_channel_layer().group_send(group_name(code), event)
 
 
+def announce_revision_sync(flow_pk: int) -> None:
+    """Tell the instructors of the flow's running walkthroughs that a newer revision exists.
+
+    Their classes stay where they are: only the instructor's screen offers to update them.
+    """
+    codes = selectors.live_sessions_running(flow_pk=flow_pk)
+    if not codes:
+        return
+    layer = get_channel_layer()
+    for code in codes:
+        async_to_sync(layer.group_send)(group_name(code), {"type": "live.newer"})
+
+
+def render_live_frame(revision: int, label: str, *, language: str, seq: int, **extra) -> str:
+    """A live walkthrough's frame: its pinned revision on the class's step."""
+    flow = drawn_revision_by_id(revision)
+    return render_frame(
+        flow,
+        flow.index(label),
+        language=language,
+        mode="live",
+        seq=seq,
+        live_ended=extra["ended"],
+        with_ladder=extra["with_ladder"],
+    )
+
+
 class SessionHub:
     def __init__(self, code: str):
         self.code = code
@@ -67,12 +99,13 @@ class SessionHub:
         self.layer = get_channel_layer()
         self.channel = ""
         self.listener: asyncio.Task | None = None
-        self.flow = None
-        self.frames: dict[tuple[int, str], str] = {}
+        self.frames: dict[tuple[int, str, bool], str] = {}
+        self.revision: int | None = None  # the revision the class's pages draw
         self.ready: asyncio.Future | None = None
 
     async def start(self) -> None:
-        self.flow = await database_sync_to_async(selectors.live_session_flow)(code=self.code)
+        session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
+        self.revision = session.revision_id if session else None
         # The default prefix: channels-redis reads every process-local channel through one
         # shared name, and a channel with another prefix would never be read.
         self.channel = await self.layer.new_channel()
@@ -87,14 +120,24 @@ class SessionHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.listener
 
-    async def render(self, step_index: int | None, *, language: str, seq: int, ended: bool) -> str:
-        """The frame for state `seq`, rendered once per language however many ask for it."""
-        key = (seq, language)
+    async def render(
+        self,
+        revision: int,
+        label: str,
+        *,
+        language: str,
+        seq: int,
+        ended: bool,
+        with_ladder: bool = False,
+    ) -> str:
+        """The frame for state `seq`, rendered once per language however many ask for it;
+        with the whole ladder for pages that may draw another revision."""
+        key = (seq, language, with_ladder)
         if key not in self.frames:
             if self.frames and max(self.frames)[0] < seq:
                 self.frames.clear()  # only the newest state is ever asked for again
-            self.frames[key] = await database_sync_to_async(render_frame)(
-                self.flow, step_index, language=language, mode="live", seq=seq, live_ended=ended
+            self.frames[key] = await database_sync_to_async(render_live_frame)(
+                revision, label, language=language, seq=seq, ended=ended, with_ladder=with_ladder
             )
         return self.frames[key]
 
@@ -106,14 +149,24 @@ class SessionHub:
                     await self._broadcast(event)
                 elif event["type"] == "live.viewers":
                     self._tell_owner(event["viewers"])
+                elif event["type"] == "live.newer":
+                    self._offer_update()
             except Exception:  # one bad event must not stop the session's fan-out
                 log.exception("live session %s: could not fan out %r", self.code, event)
 
     async def _broadcast(self, event: dict) -> None:
         targets = [m for m in self.members if m.following or event["ended"]]
+        # When the class moves to another revision, its pages need that revision's ladder.
+        with_ladder = event["revision"] != self.revision
+        self.revision = event["revision"]
         frames = {
             language: await self.render(
-                event["step_index"], language=language, seq=event["seq"], ended=event["ended"]
+                event["revision"],
+                event["label"],
+                language=language,
+                seq=event["seq"],
+                ended=event["ended"],
+                with_ladder=with_ladder,
             )
             for language in {m.language for m in targets}
         }
@@ -123,6 +176,16 @@ class SessionHub:
         text = f'<span id="viewers" hx-swap-oob="true">{int(viewers)}</span>'
         owners = [m for m in self.members if m.is_owner]
         self._deliver_all(owners, None, {m.language: text for m in owners})
+
+    def _offer_update(self) -> None:
+        owners = [m for m in self.members if m.is_owner]
+        frames = {}
+        for language in {m.language for m in owners}:
+            with translation.override(language):
+                frames[language] = render_to_string(
+                    NEWER_TEMPLATE, {"newer": True, "pushed": True, "code": self.code}
+                )
+        self._deliver_all(owners, None, frames)
 
     def _deliver_all(self, members: list[Member], seq: int | None, frames: dict) -> None:
         # Each member queues the text and writes it from its own task, so one plain loop

@@ -1,12 +1,19 @@
-"""The library: flows, their lanes, their steps and the notes beside the RFC text.
+"""The library: flows, their revisions, and the lanes, steps and notes of each current revision.
 
-Bilingual texts are stored as {"en": ..., "zh": ...} so they map one to one onto the flow document.
+A flow's saved states are FlowRevisions, each holding the whole flow document; pages, frames,
+diffs and exports are drawn from a revision's document. Participant, Step and Note rows are a
+projection of the current revision for lists, search and the admin, written only by the
+service that saves revisions (services.flow_save). Bilingual texts are {"en": ..., "zh": ...}
+as in the flow document.
 """
+
+import json
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .sip.flowdoc import MEDIA_KINDS, NOTE_KINDS, ROLES, STEP_KINDS
 
@@ -22,6 +29,10 @@ class Flow(models.Model):
     source_document = models.CharField(max_length=100, blank=True)
     source_section = models.CharField(max_length=20, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The number of the current revision (0 only while the first one is being written).
+    version = models.PositiveIntegerField(default=0)
+    # A deleted flow is a state in its history: its revisions stay, its pages are gone.
+    is_deleted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["slug"]
@@ -33,27 +44,42 @@ class Flow(models.Model):
         return reverse("flow", args=[self.slug])
 
 
-class FlowPart(models.Model):
-    """A lane, step or note: saving or deleting one makes a new version of its flow, so what
-    is kept per version (checker findings, the ladder's layout) is computed again."""
+class FlowRevision(models.Model):
+    """One saved state of a flow: the whole flow document, numbered 1, 2, ... per flow."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    # The flow document as JSON text, kept as saved (a JSON column may reorder keys).
+    document_json = models.TextField()
+    # The slug the flow had in this state, so a renamed flow is still known by its old name.
+    slug = models.SlugField(max_length=64, db_index=True)
+    # Empty for imports and migrations.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    message = models.CharField(max_length=200, blank=True)
+    # This state deleted the flow (its document is the one it had when deleted).
+    deletes = models.BooleanField(default=False)
 
     class Meta:
-        abstract = True
+        ordering = ["flow", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "number"], name="unique_revision_number"),
+        ]
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self._touch_flow()
+    def __str__(self):
+        return f"{self.slug} r{self.number}"
 
-    def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        self._touch_flow()
-        return deleted
+    def get_absolute_url(self):
+        return reverse("revision", args=[self.flow.slug, self.number])
 
-    def _touch_flow(self) -> None:
-        Flow.objects.filter(pk=self.flow_id).update(updated_at=timezone.now())
+    @cached_property
+    def document(self) -> dict:
+        return json.loads(self.document_json)
 
 
-class Participant(FlowPart):
+class Participant(models.Model):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="participants")
     position = models.PositiveIntegerField()
     key = models.CharField(max_length=32)
@@ -70,7 +96,7 @@ class Participant(FlowPart):
         return self.name
 
 
-class Step(FlowPart):
+class Step(models.Model):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
     label = models.CharField(max_length=16)
@@ -100,7 +126,7 @@ class Step(FlowPart):
         return reverse("step", args=[self.flow.slug, self.label])
 
 
-class Note(FlowPart):
+class Note(models.Model):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="notes")
     step = models.ForeignKey(
         Step, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
@@ -130,8 +156,10 @@ class LiveSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_sessions"
     )
     code = models.CharField(max_length=8, unique=True)
-    # Position in the flow's steps; None is the overview, before the first step.
-    step_index = models.PositiveIntegerField(null=True, blank=True)
+    # The class sees this revision until the instructor updates it, whatever is saved meanwhile.
+    revision = models.ForeignKey(FlowRevision, on_delete=models.RESTRICT, related_name="+")
+    # The step the class is on, by label; empty is the overview, before the first step.
+    step_label = models.CharField(max_length=16, blank=True)
     # Grows with every move, so a follower can drop a frame older than one it has shown.
     seq = models.PositiveIntegerField(default=0)
     viewers = models.IntegerField(default=0)

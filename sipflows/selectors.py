@@ -3,15 +3,16 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from .models import Flow, LiveSession, Note, Step
+from .models import Flow, FlowRevision, LiveSession, Note
 from .sip.lint import Finding, lint_flow
 from .sip.rfc5359 import FLOW_SLOTS, GROUPS, FlowSlot
 
 INSTRUCTOR_GROUP = "instructor"
+EDITOR_GROUP = "editor"
 
 GROUP_TITLES = {
     "hold": _("Hold"),
@@ -44,7 +45,7 @@ def catalog_groups() -> list[CatalogGroup]:
     """Every RFC 5359 slot, grouped, with the library's flow where there is one."""
     flows = {
         f.slug: f
-        for f in Flow.objects.annotate(
+        for f in Flow.objects.filter(is_deleted=False).annotate(
             message_count=Count("steps", filter=Q(steps__kind="message"))
         )
     }
@@ -60,42 +61,74 @@ def catalog_groups() -> list[CatalogGroup]:
 
 def other_flows() -> list[Flow]:
     """Flows in the library that are not one of RFC 5359's service flows."""
-    return list(Flow.objects.exclude(slug__in=[s.slug for s in FLOW_SLOTS]))
-
-
-def flows_with_content():
-    """Flows with their lanes, steps and notes prefetched (a handful of queries in all)."""
-    return Flow.objects.prefetch_related(
-        "participants",
-        Prefetch(
-            "steps",
-            queryset=Step.objects.select_related("sender", "receiver").prefetch_related("notes"),
-        ),
-        Prefetch("notes", queryset=Note.objects.select_related("step__flow")),
+    return list(
+        Flow.objects.filter(is_deleted=False).exclude(slug__in=[s.slug for s in FLOW_SLOTS])
     )
 
 
-def flows_named(*, slugs: list[str]) -> list[Flow]:
-    """The flows with these slugs, in that order (all flows, by slug, when none are named).
+def flow_get(*, slug: str) -> Flow:
+    return get_object_or_404(Flow, slug=slug, is_deleted=False)
+
+
+def revisions_current(*, slugs: list[str]) -> list[FlowRevision]:
+    """The current revisions of the flows with these slugs, in that order (all live flows, by
+    slug, when none are named).
 
     Raises Flow.DoesNotExist naming the first slug the library does not hold.
     """
-    flows = flows_with_content().order_by("slug")
+    revisions = FlowRevision.objects.filter(
+        flow__is_deleted=False, number=F("flow__version")
+    ).select_related("flow")
     if not slugs:
-        return list(flows)
-    found = {f.slug: f for f in flows.filter(slug__in=slugs)}
+        return list(revisions.order_by("flow__slug"))
+    found = {r.flow.slug: r for r in revisions.filter(flow__slug__in=slugs)}
     for slug in slugs:
         if slug not in found:
             raise Flow.DoesNotExist(f"No flow with slug {slug!r} in the library.")
     return [found[s] for s in slugs]
 
 
-def flow_get(*, slug: str) -> Flow:
-    return get_object_or_404(flows_with_content(), slug=slug)
+def revision_current(*, slug: str) -> FlowRevision:
+    """The revision a flow's pages show now; 404 for a flow the library does not hold."""
+    return get_object_or_404(
+        FlowRevision.objects.select_related("flow"),
+        flow__slug=slug,
+        flow__is_deleted=False,
+        number=F("flow__version"),
+    )
 
 
-def flow_find(*, slug: str) -> Flow | None:
-    return flows_with_content().filter(slug=slug).first()
+def revision_get(*, slug: str, number: int) -> FlowRevision:
+    """Revision `number` of the flow with this slug, deleted flows included (their history
+    stays readable)."""
+    return get_object_or_404(
+        FlowRevision.objects.select_related("flow", "author"), flow__slug=slug, number=number
+    )
+
+
+def revision_find(*, slug: str, number: int | None = None) -> FlowRevision | None:
+    """Like revision_get (revision_current when number is None), None when missing."""
+    revisions = FlowRevision.objects.select_related("flow").filter(flow__slug=slug)
+    if number is None:
+        revisions = revisions.filter(flow__is_deleted=False, number=F("flow__version"))
+    else:
+        revisions = revisions.filter(number=number)
+    return revisions.first()
+
+
+def revision_by_id(*, pk: int) -> FlowRevision:
+    return FlowRevision.objects.select_related("flow").get(pk=pk)
+
+
+def flow_history(*, slug: str) -> tuple[Flow, list[FlowRevision]]:
+    """A flow (deleted ones too) and its revisions, newest first."""
+    flow = get_object_or_404(Flow, slug=slug)
+    return flow, list(flow.revisions.select_related("author").order_by("-number"))
+
+
+def flow_document(*, flow: Flow) -> dict[str, Any]:
+    """The flow's current document (its current revision's)."""
+    return FlowRevision.objects.get(flow=flow, number=flow.version).document
 
 
 def is_instructor(user) -> bool:
@@ -105,101 +138,43 @@ def is_instructor(user) -> bool:
     )
 
 
+def is_editor(user) -> bool:
+    """Editors are in the `editor` group; superusers may edit too."""
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name=EDITOR_GROUP).exists()
+    )
+
+
 def live_session_get(*, code: str) -> LiveSession:
-    return get_object_or_404(LiveSession.objects.select_related("flow"), code=code.upper())
+    return get_object_or_404(
+        LiveSession.objects.select_related("flow", "revision"), code=code.upper()
+    )
 
 
 def live_session_find(*, code: str) -> LiveSession | None:
-    return LiveSession.objects.filter(code=code).first()
+    return LiveSession.objects.select_related("flow", "revision").filter(code=code).first()
 
 
-def live_session_flow(*, code: str) -> Flow:
-    return flows_with_content().get(live_sessions__code=code)
+def live_sessions_running(*, flow_pk: int) -> list[str]:
+    """Codes of the flow's live walkthroughs that have not ended."""
+    return list(
+        LiveSession.objects.filter(flow_id=flow_pk, ended_at__isnull=True).values_list(
+            "code", flat=True
+        )
+    )
 
 
 def notes_all() -> list[Note]:
     return list(
-        Note.objects.select_related("flow", "step__flow").order_by("flow__slug", "position")
+        Note.objects.filter(flow__is_deleted=False)
+        .select_related("flow", "step__flow")
+        .order_by("flow__slug", "position")
     )
 
 
-def flow_document(*, flow: Flow) -> dict[str, Any]:
-    """The flow as a flow document (sip.flowdoc), the inverse of services.flow_replace."""
-    document: dict[str, Any] = {"slug": flow.slug, "title": flow.title}
-    source = {"document": flow.source_document, "section": flow.source_section}
-    if any(source.values()):
-        document["source"] = {k: v for k, v in source.items() if v}
-    if flow.summary:
-        document["summary"] = flow.summary
-    document["participants"] = [
-        {"key": p.key, "name": p.name, "role": p.role} for p in flow.participants.all()
-    ]
-    document["steps"] = [_step_document(s) for s in flow.steps.all()]
-    notes = [_note_document(n) for n in flow.notes.all()]
-    if notes:
-        document["notes"] = notes
-    return document
-
-
-def _step_document(step: Step) -> dict[str, Any]:
-    doc: dict[str, Any] = {"label": step.label, "kind": step.kind}
-    if step.sender:
-        doc["from"] = step.sender.key
-    if step.receiver:
-        doc["to"] = step.receiver.key
-    optional = {
-        "media": step.media,
-        "text": step.text,
-        "focus": step.focus,
-        "message": step.message,
-        "annotation": step.annotation,
-    }
-    doc.update({k: v for k, v in optional.items() if v})
-    return doc
-
-
-def _note_document(note: Note) -> dict[str, Any]:
-    doc: dict[str, Any] = {"key": note.key}
-    if note.step:
-        doc["step"] = note.step.label
-    doc["kind"] = note.kind
-    optional = {"where": note.where, "as_written": note.as_written, "correction": note.correction}
-    doc.update({k: v for k, v in optional.items() if v})
-    doc["discussion"] = note.discussion
-    if note.acknowledges:
-        doc["acknowledges"] = note.acknowledges
-    return doc
-
-
-class PerFlowVersion:
-    """Values computed from a flow, kept for each saved version of it (its updated_at).
-
-    Checking a flow or laying out its ladder takes milliseconds; a page or frame should not
-    pay that every time. A handful of versions are kept, then the memory starts afresh.
-    """
-
-    def __init__(self, compute, kept: int = 64):
-        self.compute, self.kept, self.values = compute, kept, {}
-
-    def get(self, flow: Flow, *extra):
-        key = (flow.pk, flow.updated_at, *extra)
-        if key not in self.values:
-            if len(self.values) >= self.kept:
-                self.values.clear()
-            self.values[key] = self.compute(flow, *extra)
-        return self.values[key]
-
-
-def _findings_by_step(flow: Flow) -> dict[str | None, list[Finding]]:
+def findings_by_step(document: dict[str, Any]) -> dict[str | None, list[Finding]]:
+    """The checker's findings on a document by step label, acknowledged ones included."""
     by_step: dict[str | None, list[Finding]] = {}
-    for finding in lint_flow(flow_document(flow=flow), include_acknowledged=True):
+    for finding in lint_flow(document, include_acknowledged=True):
         by_step.setdefault(finding.step, []).append(finding)
     return by_step
-
-
-_findings = PerFlowVersion(_findings_by_step)
-
-
-def flow_findings(*, flow: Flow) -> dict[str | None, list[Finding]]:
-    """The checker's findings on the flow by step label, acknowledged ones included (marked)."""
-    return _findings.get(flow)

@@ -1,5 +1,10 @@
-"""Writes to the library. Every write is atomic: a bad document changes nothing."""
+"""Writes to the library. Every write is atomic: a bad document changes nothing.
 
+Flow content is written only by flow_save: each save is a new revision holding the whole
+document, made on top of the revision the writer started from, and the rows follow it.
+"""
+
+import json
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -8,77 +13,136 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Flow, LiveSession, Note, Participant, Step
+from . import hub
+from .documents import project_document
+from .models import Flow, FlowRevision, LiveSession
+
+
+class FlowSaveError(ValueError):
+    """A save that cannot be made; str() says why. Nothing was written."""
+
+
+class StaleRevision(FlowSaveError):
+    """The flow has moved on since the writer started from `base`."""
+
+    def __init__(self, slug: str, base: int | None, current: int):
+        self.slug, self.base, self.current = slug, base, current
+        super().__init__(
+            f"{slug} is at revision {current} now, but this change was made on revision "
+            f"{base or 0}: nothing was saved. Compare the two and save again."
+        )
+
+
+def document_json(document: dict[str, Any]) -> str:
+    """How a revision keeps its document: JSON text, keys in the document's own order."""
+    return json.dumps(document, ensure_ascii=False)
 
 
 @transaction.atomic
-def flows_import(*, documents: list[dict[str, Any]], keep_existing: bool = False) -> list[Flow]:
-    """Create or replace flows from validated documents (see sip.flowdoc).
+def flow_save(
+    *,
+    document: dict[str, Any],
+    base_version: int | None,
+    flow: Flow | None = None,
+    author: Any = None,
+    message: str = "",
+    deletes: bool = False,
+) -> FlowRevision:
+    """Save a validated document (sip.flowdoc) as the next revision of `flow`, or as
+    revision 1 of a new flow when `flow` is None.
 
-    With keep_existing, flows already in the library are left as they are, so loading the
-    fixtures again never overwrites an editor's work.
+    `base_version` is the revision the writer started from; if the flow has moved on since,
+    StaleRevision is raised and nothing is written. `deletes` records the flow's deletion as
+    a state of its history (its pages go; its revisions stay and any can be restored).
     """
-    imported = []
+    slug = document["slug"]
+    if flow is None:
+        if Flow.objects.filter(slug=slug).exists():
+            raise FlowSaveError(f"A flow called {slug} is in the library already.")
+        flow = Flow.objects.create(slug=slug, title=document["title"])
+    else:
+        flow = Flow.objects.select_for_update().get(pk=flow.pk)
+        if base_version != flow.version:
+            raise StaleRevision(flow.slug, base_version, flow.version)
+        if Flow.objects.filter(slug=slug).exclude(pk=flow.pk).exists():
+            raise FlowSaveError(f"Another flow is called {slug} already; choose another slug.")
+    revision = FlowRevision.objects.create(
+        flow=flow,
+        number=flow.version + 1,
+        document_json=document_json(document),
+        slug=slug,
+        author=author if getattr(author, "is_authenticated", False) else None,
+        message=message[: FlowRevision._meta.get_field("message").max_length],
+        deletes=deletes,
+    )
+    project_document(flow, document)
+    flow.version, flow.is_deleted = revision.number, deletes
+    flow.save(update_fields=["version", "is_deleted", "updated_at"])
+    transaction.on_commit(lambda: hub.announce_revision_sync(flow.pk))
+    return revision
+
+
+@transaction.atomic
+def flow_revert(*, flow: Flow, number: int, base_version: int, author: Any = None) -> FlowRevision:
+    """Make revision `number`'s document the flow's next revision."""
+    old = FlowRevision.objects.get(flow=flow, number=number)
+    return flow_save(
+        document=old.document,
+        base_version=base_version,
+        flow=flow,
+        author=author,
+        message=f"Revert to revision {number}",
+    )
+
+
+@transaction.atomic
+def flow_delete(
+    *, flow: Flow, base_version: int, author: Any = None, message: str = ""
+) -> FlowRevision:
+    """Delete the flow as a new state of its history, restorable by reverting."""
+    current = FlowRevision.objects.get(flow=flow, number=flow.version)
+    return flow_save(
+        document=current.document,
+        base_version=base_version,
+        flow=flow,
+        author=author,
+        message=message or "Deleted",
+        deletes=True,
+    )
+
+
+@transaction.atomic
+def flows_import(
+    *, documents: list[dict[str, Any]], keep_existing: bool = False, message: str = "Imported"
+) -> list[FlowRevision]:
+    """Save documents as the next revision of the flows with their slugs (or new flows).
+
+    A document equal to its flow's current revision makes no new revision. With
+    keep_existing, a slug the library knows in any revision (a flow renamed or deleted by an
+    editor included) is left alone, so loading the fixtures again never undoes editors' work.
+    """
+    saved = []
     for document in documents:
         flow = Flow.objects.filter(slug=document["slug"]).first()
-        if flow is not None and keep_existing:
+        if keep_existing and (
+            flow is not None or FlowRevision.objects.filter(slug=document["slug"]).exists()
+        ):
             continue
-        imported.append(flow_replace(flow=flow, document=document))
-    return imported
+        if flow is not None and not flow.is_deleted and _current_document(flow) == document:
+            continue
+        saved.append(
+            flow_save(
+                document=document,
+                base_version=flow.version if flow else None,
+                flow=flow,
+                message=message,
+            )
+        )
+    return saved
 
 
-@transaction.atomic
-def flow_replace(*, flow: Flow | None, document: dict[str, Any]) -> Flow:
-    """Make `flow` (or a new flow) hold exactly what the document says."""
-    if flow is None:
-        flow = Flow(slug=document["slug"])
-    source = document.get("source", {})
-    flow.slug = document["slug"]
-    flow.title = document["title"]
-    flow.summary = document.get("summary", {})
-    flow.source_document = source.get("document", "")
-    flow.source_section = source.get("section", "")
-    flow.save()
-    # Children are rebuilt rather than diffed: documents are small and this keeps
-    # positions, labels and references consistent by construction.
-    flow.notes.all().delete()
-    flow.steps.all().delete()
-    flow.participants.all().delete()
-    participants = {
-        p["key"]: Participant.objects.create(flow=flow, position=i, **p)
-        for i, p in enumerate(document["participants"])
-    }
-    steps = {}
-    for position, s in enumerate(document["steps"]):
-        steps[s["label"]] = Step.objects.create(
-            flow=flow,
-            position=position,
-            label=s["label"],
-            kind=s["kind"],
-            sender=participants.get(s.get("from")),
-            receiver=participants.get(s.get("to")),
-            media=s.get("media", ""),
-            text=s.get("text", {}),
-            focus=s.get("focus", []),
-            message=s.get("message", ""),
-            annotation=s.get("annotation", {}),
-        )
-    Note.objects.bulk_create(
-        Note(
-            flow=flow,
-            step=steps.get(n.get("step")),
-            position=position,
-            key=n["key"],
-            kind=n["kind"],
-            where=n.get("where", ""),
-            as_written=n.get("as_written", ""),
-            correction=n.get("correction", ""),
-            discussion=n["discussion"],
-            acknowledges=n.get("acknowledges", []),
-        )
-        for position, n in enumerate(document.get("notes", []))
-    )
-    return flow
+def _current_document(flow: Flow) -> dict[str, Any]:
+    return FlowRevision.objects.get(flow=flow, number=flow.version).document
 
 
 # Join codes avoid look-alike characters (0/O, 1/I/L) so they can be read off a projector.
@@ -88,16 +152,19 @@ JOIN_CODE_LENGTH = 6
 
 @transaction.atomic
 def live_session_start(*, flow: Flow, owner) -> LiveSession:
+    """A walkthrough of the flow's current revision, which it shows until updated."""
+    revision = FlowRevision.objects.get(flow=flow, number=flow.version)
     while True:
         code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
         if not LiveSession.objects.filter(code=code).exists():
-            return LiveSession.objects.create(flow=flow, owner=owner, code=code)
+            return LiveSession.objects.create(flow=flow, revision=revision, owner=owner, code=code)
 
 
 @transaction.atomic
-def live_session_move(*, code: str, to: Callable[[int | None], int | None]) -> LiveSession | None:
-    """Put the class on step `to(current step)`, deciding under the row's lock so two moves
-    never both start from the same step. None if the session ended or nothing changes.
+def live_session_move(*, code: str, to: Callable[[LiveSession], str]) -> LiveSession | None:
+    """Put the class on the step labelled `to(session)` ("" is the overview), deciding under
+    the row's lock so two moves never both start from the same step. None if the session
+    ended or nothing changes.
 
     The sequence number orders the frames the followers get.
     """
@@ -106,12 +173,35 @@ def live_session_move(*, code: str, to: Callable[[int | None], int | None]) -> L
     )
     if session is None:
         return None
-    target = to(session.step_index)
-    if target == session.step_index:
+    target = to(session)
+    if target == session.step_label:
         return None
-    session.step_index = target
+    session.step_label = target
     session.seq += 1
-    session.save(update_fields=["step_index", "seq"])
+    session.save(update_fields=["step_label", "seq"])
+    return session
+
+
+@transaction.atomic
+def live_session_update(
+    *, code: str, follow: Callable[[LiveSession, FlowRevision], str]
+) -> LiveSession | None:
+    """Move the class to its flow's current revision, on the step `follow(session, newest)`
+    picks (the same label, or the nearest earlier one if it is gone). None if the session
+    ended or is on the current revision already."""
+    session = (
+        LiveSession.objects.select_for_update()
+        .select_related("flow", "revision")
+        .filter(code=code, ended_at__isnull=True)
+        .first()
+    )
+    if session is None or session.revision.number == session.flow.version:
+        return None
+    newest = FlowRevision.objects.get(flow=session.flow, number=session.flow.version)
+    session.step_label = follow(session, newest)
+    session.revision = newest
+    session.seq += 1
+    session.save(update_fields=["step_label", "revision", "seq"])
     return session
 
 

@@ -1,15 +1,25 @@
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import selectors, services, throttle
-from .forms import JoinForm
-from .frames import step_index, stepper_context
+from .forms import DiffForm, JoinForm, RevertForm
+from .frames import (
+    class_step_after_update,
+    drawn_revision,
+    drawn_revision_by_id,
+    revision_url,
+    stepper_context,
+)
 from .hub import announce_sync
+from .sip.flowdiff import ADDED, CHANGED, MOVED, REMOVED, diff_documents
 
 
 def home(request):
@@ -22,19 +32,98 @@ def home(request):
 
 def flow_page(request, slug: str, label: str | None = None):
     """The flow overview (no label) or one step; htmx requests get the step's frame."""
-    flow = selectors.flow_get(slug=slug)
-    index = step_index(list(flow.steps.all()), label)
-    template = "sipflows/flow.html"
-    if request.htmx:
-        template += "#step-frame"
-    context = stepper_context(
+    revision = selectors.revision_current(slug=slug)
+    flow = drawn_revision(revision, base_url=revision_url(revision, current=True))
+    return _stepper_page(
+        request,
         flow,
-        index,
-        mode="solo",
+        label,
         ws_url=f"/ws/flows/{slug}/",
         can_teach=selectors.is_instructor(request.user),
     )
-    return render(request, template, context)
+
+
+def revision_page(request, slug: str, number: int, label: str | None = None):
+    """A past (or the current) revision, stepped through like the flow itself."""
+    revision = selectors.revision_get(slug=slug, number=number)
+    flow = drawn_revision(revision, base_url=revision_url(revision, current=False))
+    return _stepper_page(
+        request,
+        flow,
+        label,
+        ws_url=f"/ws/flows/{slug}/history/{number}/",
+        revision=revision,
+        revision_total=revision.flow.version,
+    )
+
+
+def _stepper_page(request, flow, label: str | None, **extra):
+    index = flow.index(label)
+    if label is not None and index is None:
+        raise Http404(f"No step {label}")
+    template = "sipflows/flow.html"
+    if request.htmx:
+        template += "#step-frame"
+    return render(request, template, stepper_context(flow, index, mode="solo", **extra))
+
+
+def flow_history(request, slug: str):
+    flow, revisions = selectors.flow_history(slug=slug)
+    rows = [
+        (revision, _change_summary(older.document, revision.document) if older else None)
+        for revision, older in zip(revisions, [*revisions[1:], None], strict=True)
+    ]
+    return render(
+        request,
+        "sipflows/history.html",
+        {"flow": flow, "rows": rows, "can_edit": selectors.is_editor(request.user)},
+    )
+
+
+def _change_summary(old: dict, new: dict) -> str:
+    """'2 steps changed, 1 note added': what a revision did, in a few words."""
+    diff = diff_documents(old, new)
+    parts = []
+    if diff.flow_fields:
+        parts.append(_FIELD_PHRASE % {"fields": ", ".join(f.name for f in diff.flow_fields)})
+    for (kind, status), count in sorted(diff.counts.items(), key=_summary_order):
+        parts.append(_COUNT_PHRASES[(kind, status)](count) % {"count": count})
+    return ", ".join(parts) if parts else str(_NO_CHANGE)
+
+
+def flow_diff(request, slug: str):
+    """Two revisions of a flow compared, either way round (?from=N&to=M)."""
+    flow, revisions = selectors.flow_history(slug=slug)
+    form = DiffForm(request.GET or None, numbers=[r.number for r in revisions])
+    context = {"flow": flow, "form": form, "revisions": revisions}
+    if form.is_valid():
+        by_number = {r.number: r for r in revisions}
+        old, new = by_number[form.cleaned_data["from"]], by_number[form.cleaned_data["to"]]
+        context.update(old=old, new=new, diff=diff_documents(old.document, new.document))
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "sipflows/diff.html", context, status=status)
+
+
+@require_POST
+@login_required
+def flow_revert(request, slug: str):
+    """Save revision N's document as the flow's next revision (editors only)."""
+    if not selectors.is_editor(request.user):
+        raise PermissionDenied("Only editors change the library.")
+    flow, revisions = selectors.flow_history(slug=slug)
+    form = RevertForm(request.POST, numbers=[r.number for r in revisions])
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors.as_text())
+    try:
+        services.flow_revert(
+            flow=flow,
+            number=form.cleaned_data["number"],
+            base_version=form.cleaned_data["base_version"],
+            author=request.user,
+        )
+    except services.FlowSaveError as error:
+        messages.error(request, str(error))
+    return redirect("flow_history", slug=flow.slug if not flow.is_deleted else slug)
 
 
 def notes_index(request):
@@ -46,8 +135,7 @@ def notes_index(request):
 def live_start(request, slug: str):
     if not selectors.is_instructor(request.user):
         raise PermissionDenied("Only instructors start live walkthroughs.")
-    flow = get_object_or_404(selectors.flows_with_content(), slug=slug)
-    session = services.live_session_start(flow=flow, owner=request.user)
+    session = services.live_session_start(flow=selectors.flow_get(slug=slug), owner=request.user)
     return redirect("live_present", code=session.code)
 
 
@@ -85,7 +173,14 @@ def live_present(request, code: str):
     join_url = request.build_absolute_uri(session.get_absolute_url())
     # segno's SVG is ours, not user text: safe to put in the page as it is.
     qr = mark_safe(segno.make(join_url, error="m").svg_inline(scale=5))
-    return _live_page(request, session, mode="present", join_url=join_url, qr_svg=qr)
+    return _live_page(
+        request,
+        session,
+        mode="present",
+        join_url=join_url,
+        qr_svg=qr,
+        newer=session.is_live and session.revision.number < session.flow.version,
+    )
 
 
 @require_POST
@@ -96,6 +191,17 @@ def live_end(request, code: str):
     return redirect(session.flow.get_absolute_url())
 
 
+@require_POST
+@login_required
+def live_update(request, code: str):
+    """Move the class to the flow's newest revision, on the same step where it still exists."""
+    session = _owned_session(request, code)
+    updated = services.live_session_update(code=session.code, follow=class_step_after_update)
+    if updated is not None:
+        announce_sync(updated)
+    return redirect("live_present", code=session.code)
+
+
 def _owned_session(request, code: str):
     session = selectors.live_session_get(code=code)
     if session.owner_id != request.user.pk:
@@ -104,13 +210,42 @@ def _owned_session(request, code: str):
 
 
 def _live_page(request, session, *, mode: str, **extra):
-    flow = selectors.flow_get(slug=session.flow.slug)
+    flow = drawn_revision_by_id(session.revision_id)
     context = stepper_context(
         flow,
-        session.step_index,
+        flow.index(session.step_label),
         mode=mode,
         session=session,
         ws_url=f"/ws/live/{session.code}/",
         **extra,
     )
     return render(request, "sipflows/live.html", context)
+
+
+def _summary_order(item):
+    (kind, status), _ = item
+    return ("lane", "step", "note").index(kind), (ADDED, CHANGED, MOVED, REMOVED).index(status)
+
+
+_FIELD_PHRASE = _("flow %(fields)s changed")
+_NO_CHANGE = _("no change")
+
+
+def _counted(singular: str, plural: str):
+    return lambda count: ngettext(singular, plural, count)
+
+
+_COUNT_PHRASES = {
+    ("lane", ADDED): _counted("%(count)d lane added", "%(count)d lanes added"),
+    ("lane", CHANGED): _counted("%(count)d lane changed", "%(count)d lanes changed"),
+    ("lane", MOVED): _counted("%(count)d lane moved", "%(count)d lanes moved"),
+    ("lane", REMOVED): _counted("%(count)d lane removed", "%(count)d lanes removed"),
+    ("step", ADDED): _counted("%(count)d step added", "%(count)d steps added"),
+    ("step", CHANGED): _counted("%(count)d step changed", "%(count)d steps changed"),
+    ("step", MOVED): _counted("%(count)d step moved", "%(count)d steps moved"),
+    ("step", REMOVED): _counted("%(count)d step removed", "%(count)d steps removed"),
+    ("note", ADDED): _counted("%(count)d note added", "%(count)d notes added"),
+    ("note", CHANGED): _counted("%(count)d note changed", "%(count)d notes changed"),
+    ("note", MOVED): _counted("%(count)d note moved", "%(count)d notes moved"),
+    ("note", REMOVED): _counted("%(count)d note removed", "%(count)d notes removed"),
+}

@@ -6,8 +6,8 @@ import pytest
 import yaml
 from django.conf import settings
 
-from sipflows import services
-from sipflows.sip.flowdoc import parse_documents
+from sipflows import selectors, services
+from sipflows.sip.flowdoc import parse_documents, validate_document
 from tests.samples import SAMPLE_FLOW
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -28,12 +28,22 @@ def sample_document():
 @pytest.fixture
 def sample_flow(db):
     documents = parse_documents(SAMPLE_FLOW, name="sample.yaml")
-    return services.flows_import(documents=documents)[0]
+    return services.flows_import(documents=documents)[0].flow
 
 
 @pytest.fixture
 def library(db):
     return load_library()
+
+
+def save_edit(flow, edit, **options):
+    """Save the flow's current document, changed in place by `edit`, as its next revision
+    (the way an editor's save goes)."""
+    flow.refresh_from_db()
+    document = copy.deepcopy(selectors.flow_document(flow=flow))
+    edit(document)
+    document = validate_document(document, name="edit")
+    return services.flow_save(document=document, base_version=flow.version, flow=flow, **options)
 
 
 def free_port() -> int:
@@ -47,7 +57,7 @@ def load_library():
     documents = []
     for path in sorted(FIXTURES.glob("*.yaml")):
         documents += parse_documents(path.read_bytes(), name=path.name)
-    return services.flows_import(documents=documents)
+    return [revision.flow for revision in services.flows_import(documents=documents)]
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +75,9 @@ def fresh_channel_layer():
     from channels.layers import channel_layers
 
     from sipflows import hub
+    from sipflows.frames import forget_drawings
 
     channel_layers.backends.clear()
     hub._hubs.clear()
+    forget_drawings()
     yield

@@ -157,12 +157,12 @@ async def test_student_actions_never_move_the_session(session):
         await student.send_to(text_data=json.dumps({"action": action, "label": "F2", "speed": 2}))
     assert await student.receive_nothing(timeout=0.3)
     refreshed = await database_sync_to_async(LiveSession.objects.get)(pk=session.pk)
-    assert (refreshed.step_index, refreshed.seq) == (None, 0)
+    assert (refreshed.step_label, refreshed.seq) == ("", 0)
     await student.disconnect()
 
 
 async def test_late_student_gets_the_current_step_first(session):
-    await database_sync_to_async(services.live_session_move)(code=session.code, to=lambda _: 1)
+    await database_sync_to_async(services.live_session_move)(code=session.code, to=lambda _: "F2")
     late = await connect(f"/ws/live/{session.code}/")
     frame = await late.receive_from()
     assert current(frame) == "F2"

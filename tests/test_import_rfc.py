@@ -56,7 +56,7 @@ def test_replace_says_which_flows_were_replaced(rfc_file):
     run(str(rfc_file))
     out, _ = run(str(rfc_file), "--replace")
     assert Flow.objects.count() == 1
-    assert "replaced, with their former steps, annotations and notes: call-pickup" in out
+    assert "replaced (earlier revisions kept in their history): call-pickup" in out
 
 
 def test_problems_are_printed_to_stderr_with_file_line_and_section(tmp_path):

@@ -79,7 +79,7 @@ def test_join_page_explains_a_wrong_code(client, sample_flow, code, message):
 
 def test_student_page_starts_on_the_current_step(client, sample_flow, teacher):
     session = services.live_session_start(flow=sample_flow, owner=teacher)
-    services.live_session_move(code=session.code, to=lambda _: 2)
+    services.live_session_move(code=session.code, to=lambda _: "M1")
     page = client.get(f"/live/{session.code}/").content.decode()
     assert 'data-current="M1"' in page
     assert "your screen follows the instructor" in page
@@ -96,16 +96,16 @@ def test_ending_a_walkthrough_marks_it_ended(client, sample_flow, teacher):
 
 def test_a_move_to_where_the_class_already_is_changes_nothing(sample_flow, teacher):
     session = services.live_session_start(flow=sample_flow, owner=teacher)
-    assert services.live_session_move(code=session.code, to=lambda _: 1).seq == 1
-    assert services.live_session_move(code=session.code, to=lambda _: 1) is None
+    assert services.live_session_move(code=session.code, to=lambda _: "F2").seq == 1
+    assert services.live_session_move(code=session.code, to=lambda _: "F2") is None
     assert LiveSession.objects.get().seq == 1
 
 
 def test_an_ended_walkthrough_does_not_move(sample_flow, teacher):
     session = services.live_session_start(flow=sample_flow, owner=teacher)
     services.live_session_end(code=session.code)
-    assert services.live_session_move(code=session.code, to=lambda _: 1) is None
-    assert LiveSession.objects.get().step_index is None
+    assert services.live_session_move(code=session.code, to=lambda _: "F2") is None
+    assert LiveSession.objects.get().step_label == ""
 
 
 def test_instructors_sign_in_and_come_back_to_the_flow(client, sample_flow, teacher):

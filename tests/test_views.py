@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from sipflows.models import Step
+from tests.conftest import save_edit
 
 pytestmark = pytest.mark.django_db
 
@@ -107,9 +107,12 @@ def test_chinese_ui_strings_are_translated(client, sample_flow):
 def test_step_page_shows_what_the_checker_finds_on_that_step(client, sample_flow):
     assert 'id="step-findings"' not in client.get("/flows/sample-call/F2/").content.decode()
     # Break F2 the way RFC 5359 §2.2 F19 is broken: a Call-ID that is not its request's.
-    step = Step.objects.get(flow=sample_flow, label="F2")
-    step.message = step.message.replace("12345600@atlanta", "99999@atlanta")
-    step.save()  # as the admin does: a new version of the flow, checked again
+
+    def break_call_id(document):
+        f2 = document["steps"][1]
+        f2["message"] = f2["message"].replace("12345600@atlanta", "99999@atlanta")
+
+    save_edit(sample_flow, break_call_id)  # a new revision, checked again
     page = client.get("/flows/sample-call/F2/").content.decode()
     findings = page.split('id="step-findings"')[1].split("</section>")[0]
     assert "response-matches-request" in findings
@@ -127,8 +130,8 @@ def test_pages_take_a_few_queries_however_many_notes_there_are(
 
 def test_an_edited_event_shows_on_the_ladder_at_once(client, sample_flow):
     assert "Bob is busy" in client.get("/flows/sample-call/").content.decode()
-    event = Step.objects.get(flow=sample_flow, label="E1")
-    event.text = {"en": "Bob is away"}
-    event.save()
+    save_edit(
+        sample_flow, lambda document: document["steps"][-1].update(text={"en": "Bob is away"})
+    )
     ladder = client.get("/flows/sample-call/").content.decode().split('class="ladder-body"')[1]
     assert "Bob is away" in ladder and "Bob is busy" not in ladder

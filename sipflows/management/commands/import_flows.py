@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sipflows.services import flows_import
+from sipflows.services import FlowSaveError, flows_import
 from sipflows.sip.flowdoc import FlowDocumentError, parse_documents
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -10,8 +10,9 @@ DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
 class Command(BaseCommand):
     help = (
-        "Import flow documents (YAML or JSON files, or folders of them). All or nothing: "
-        "a bad document changes nothing and names the document, step and key."
+        "Import flow documents (YAML or JSON files, or folders of them), each as the next "
+        "revision of its flow. All or nothing: a bad document changes nothing and names the "
+        "document, step and key."
     )
 
     def add_arguments(self, parser):
@@ -19,7 +20,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-existing",
             action="store_true",
-            help="leave flows already in the library untouched (used by `make run`)",
+            help="leave flows the library knows untouched, renamed or deleted ones included "
+            "(used by `make run`)",
         )
 
     def handle(self, *args, paths, keep_existing, **options):
@@ -33,7 +35,10 @@ class Command(BaseCommand):
         duplicated = sorted({s for s in slugs if slugs.count(s) > 1})
         if duplicated:
             raise CommandError(f"Flow {duplicated[0]} is given twice. Nothing was imported.")
-        imported = flows_import(documents=documents, keep_existing=keep_existing)
+        try:
+            imported = flows_import(documents=documents, keep_existing=keep_existing)
+        except FlowSaveError as exc:
+            raise CommandError(f"{exc} Nothing was imported.") from None
         kept = len(documents) - len(imported)
         message = f"Imported {len(imported)} flow(s)"
         if kept:

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="replace flows with the same slug, losing their annotations and notes",
+            help="save the RFC as written as the next revision of flows with the same slug "
+            "(their former revisions stay in their history)",
         )
 
     def handle(self, *args, file, section, out, document, replace, **options):
@@ -63,7 +64,7 @@ class Command(BaseCommand):
                 f"The library already holds {', '.join(sorted(existing))}: nothing was imported. "
                 "Use --out DIR to compare, or --replace to overwrite them with the RFC as written."
             )
-        flows_import(documents=flows)
+        flows_import(documents=flows, message=f"Read from {name}")
         self.stdout.write(f"Imported {len(flows)} flow(s) read from {name} into the library.")
         new = [slug for slug in slugs if slug not in existing]
         replaced = [slug for slug in slugs if slug in existing]
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  new: {', '.join(new)}")
         if replaced:
             self.stdout.write(
-                f"  replaced, with their former steps, annotations and notes: {', '.join(replaced)}"
+                f"  replaced (earlier revisions kept in their history): {', '.join(replaced)}"
             )
 
 

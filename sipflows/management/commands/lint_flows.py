@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from sipflows.models import Flow
-from sipflows.selectors import flow_document, flows_named
+from sipflows.selectors import revisions_current
 from sipflows.sip.lint import Finding, lint_flow
 from sipflows.sip.rfcreader import RfcReading, read_call_flows
 
@@ -42,10 +42,10 @@ class Command(BaseCommand):
 
 def _library_flows(slugs: list[str]) -> list[Linted]:
     try:
-        flows = flows_named(slugs=slugs)
+        revisions = revisions_current(slugs=slugs)
     except Flow.DoesNotExist as missing:
         raise CommandError(str(missing)) from None
-    return [(f.slug, _lint(flow_document(flow=f))) for f in flows]
+    return [(r.slug, _lint(r.document)) for r in revisions]
 
 
 def _rfc_flows(path: str, wanted: list[str]) -> list[Linted]:

@@ -19,7 +19,7 @@
   }
 
   function labelFromPath(path) {
-    const match = path.match(/^\/flows\/[^/]+\/([^/]+)\/$/);
+    const match = path.match(/^\/flows\/[^/]+\/(?:history\/\d+\/)?([^/]+)\/$/);
     return match ? decodeURIComponent(match[1]) : null;
   }
 
@@ -80,7 +80,9 @@
 
   document.addEventListener("click", function (event) {
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const control = event.target.closest("#stepper .controls button[data-action]");
+    const control = event.target.closest(
+      "#stepper .controls button[data-action], #newer-version button[data-action]",
+    );
     if (control) {
       const action = control.dataset.action;
       if (action === "explore" || action === "follow") setExploring(action === "explore");
