@@ -214,7 +214,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sipflows-bench-"))
-    env = {"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    # Every follower here comes from one address, which a real server would limit.
+    env = {"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SOCKETS_PER_CLIENT": "5000"}
     env["DATABASE_URL"] = os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
@@ -238,6 +239,8 @@ def main() -> None:
             "websockets-sansio",
             "--ws-per-message-deflate",
             "false",
+            "--ws-max-size",
+            "4096",
         ],
         cwd=ROOT,
         env=server_env,

@@ -180,6 +180,7 @@ def live_present(request, code: str):
         join_url=join_url,
         qr_svg=qr,
         newer=session.is_live and session.revision.number < session.flow.version,
+        presence=selectors.live_presence(code=session.code),
     )
 
 
