@@ -17,6 +17,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Signing in is tested, not the cost of hashing: a fast hasher keeps it quick.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Counts the tests make (wrong join codes, ...) stay in this process, even where REDIS_URL
+# would put them in a Redis that others share.
+settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from sipflows import services
 from sipflows.models import LiveSession
@@ -161,3 +164,23 @@ def test_sign_in_is_locked_after_five_wrong_passwords(client, sample_flow, teach
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_a_walkthrough_idle_for_hours_ends(sample_flow, teacher, settings):
+    idle = services.live_session_start(flow=sample_flow, owner=teacher)
+    busy = services.live_session_start(flow=sample_flow, owner=teacher)
+    LiveSession.objects.filter(pk=idle.pk).update(
+        active_at=timezone.now() - settings.LIVE_SESSION_IDLE - timedelta(minutes=1)
+    )
+    assert services.live_sessions_end_idle() == 1
+    assert not LiveSession.objects.get(pk=idle.pk).is_live
+    assert LiveSession.objects.get(pk=busy.pk).is_live
+
+
+def test_a_move_keeps_a_walkthrough_alive(sample_flow, teacher, settings):
+    session = services.live_session_start(flow=sample_flow, owner=teacher)
+    LiveSession.objects.filter(pk=session.pk).update(
+        active_at=timezone.now() - settings.LIVE_SESSION_IDLE - timedelta(minutes=1)
+    )
+    services.live_session_move(code=session.code, to=lambda _: "F1")
+    assert services.live_sessions_end_idle() == 0
