@@ -37,8 +37,6 @@ MAX_FRAME_BYTES = 1024
 RATE = 10  # actions per second, sustained
 BURST = 20
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
-# A connection that goes on sending this many frames past its rate limit is closed.
-FLOOD_FRAMES = 100
 NOTICE_INTERVAL = 1.0  # seconds between two "slow down" notices to one connection
 
 log = logging.getLogger(__name__)
@@ -102,14 +100,24 @@ class RateLimiter:
         self.rate, self.burst = rate, burst
         self.tokens, self.stamp = float(burst), time.monotonic()
 
-    def allow(self) -> bool:
+    def _refill(self) -> None:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+
+    def allow(self) -> bool:
+        """Take a token if there is one."""
+        self._refill()
         if self.tokens < 1:
             return False
         self.tokens -= 1
         return True
+
+    def reserve(self) -> float:
+        """Take a token, borrowing it if need be: the seconds to wait until it is there."""
+        self._refill()
+        self.tokens -= 1
+        return -self.tokens / self.rate if self.tokens < 0 else 0.0
 
 
 def client_address(scope) -> str:
@@ -118,8 +126,45 @@ def client_address(scope) -> str:
     return str(client[0])
 
 
-# Open sockets by client address, in this process.
+# Open sockets by client address, in this process, and the actions all of them may send.
 _sockets: Counter[str] = Counter()
+_client_actions: dict[str, RateLimiter] = {}
+REFUSAL_DELAY = 1.0  # seconds a refused socket waits for its answer: retrying costs time
+
+
+class SocketsPerClient:
+    """ASGI middleware in front of every socket: a client address holds at most
+    settings.SOCKETS_PER_CLIENT of them; more are refused (4429) before anything else runs,
+    so a client opening sockets in a loop costs little more than the handshakes."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        client = client_address(scope)
+        if _sockets[client] >= settings.SOCKETS_PER_CLIENT:
+            await receive()  # websocket.connect
+            await asyncio.sleep(REFUSAL_DELAY)
+            return await send({"type": "websocket.close", "code": 4429})
+        _sockets[client] += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _sockets[client] -= 1
+            if _sockets[client] <= 0:
+                del _sockets[client]
+                _client_actions.pop(client, None)
+
+
+def client_budget(client: str) -> RateLimiter:
+    """What all sockets of one client address may send, together."""
+    if client not in _client_actions:
+        _client_actions[client] = RateLimiter(
+            rate=settings.CLIENT_ACTIONS_PER_SECOND, burst=2 * BURST
+        )
+    return _client_actions[client]
+
+
 # Frames rendered for solo stepping and exploring, in this process: a budget that flooding
 # sockets cannot push past, so the class's own fan-out keeps its share of the processor.
 _renders = RateLimiter(rate=settings.RENDERS_PER_SECOND, burst=settings.RENDERS_PER_SECOND)
@@ -151,8 +196,7 @@ class StepperBase(AsyncWebsocketConsumer):
     redrawn = False  # the flow was drawn anew (another revision) since the last frame
     playing = False
     speed = 1.0
-    client = ""  # set while this socket counts against its client's limit
-    flooded = False  # closed for sending too much
+    noticed_at = 0.0
     player: asyncio.Task | None = None
     writer: asyncio.Task | None = None
     stalled: tuple | None = None  # a send that had to wait, and what it waits on
@@ -170,39 +214,27 @@ class StepperBase(AsyncWebsocketConsumer):
             self.writer.cancel()
         if self.stalled:
             self.stalled[0].close()
-        if self.client:
-            _sockets[self.client] -= 1
-            if _sockets[self.client] <= 0:
-                del _sockets[self.client]
-            self.client = ""
 
-    async def connect(self) -> bool:
-        """Set the connection up; False if it was refused (and closed)."""
+    async def connect(self):
         self.language = scope_language(self.scope)
         self.limiter = RateLimiter()
-        self.refused_frames = 0
-        self.noticed_at = 0.0
         self.last_seq = -1
         self.outbox: deque[tuple[int | None, str]] = deque()
         self.outbox_ready = asyncio.Event()
-        client = client_address(self.scope)
-        if _sockets[client] >= settings.SOCKETS_PER_CLIENT:
-            await self.close(code=4429)
-            return False
-        _sockets[client] += 1
-        self.client = client
-        return True
+        self.client = client_address(self.scope)
+        self.client_actions = client_budget(self.client)
 
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
         self.writer = asyncio.create_task(self._write())
 
     async def receive(self, text_data=None, bytes_data=None):
-        if self.flooded:
-            return  # closed already: frames still on their way are not read
-        if not self.limiter.allow():
-            return await self._refuse_frame()
-        self.refused_frames = 0
+        wait = max(self.limiter.reserve(), self.client_actions.reserve())
+        if wait:
+            # The socket is not read while this waits, so a flood holds up only its sender,
+            # and costs the server nothing until the frame's turn comes.
+            self.slow_down("Too many actions: slow down a little.")
+            await asyncio.sleep(wait)
         try:
             action = parse_action(text_data or "")
         except BadAction as error:
@@ -213,24 +245,13 @@ class StepperBase(AsyncWebsocketConsumer):
             log.exception("could not act on %r", action)
             self.notice("Something went wrong with that action; try again.")
 
-    async def _refuse_frame(self) -> None:
-        """Over the rate limit: one notice a second, and a flood ends the connection."""
-        self.refused_frames += 1
-        if self.refused_frames > FLOOD_FRAMES:
-            self.flooded = True
-            return await self.close(code=4429)
-        now = time.monotonic()
-        if now - self.noticed_at >= NOTICE_INTERVAL:
-            self.noticed_at = now
-            self.notice("Too many actions: slow down a little.")
-
     async def act(self, action: Action) -> None:
         raise NotImplementedError
 
     async def step(self, action: Action) -> None:
         """Move this connection's own position (solo stepping or exploring)."""
         if not _renders.allow():
-            return self.notice("The server is busy: try that again in a moment.")
+            return self.slow_down("The server is busy: try that again in a moment.")
         self.label = move_target(self.label, action, self.flow.labels)
         self.deliver(None, await self.frame(self.label, with_ladder=self.redrawn))
         self.redrawn = False
@@ -269,6 +290,13 @@ class StepperBase(AsyncWebsocketConsumer):
 
     def notice(self, text: str) -> None:
         self.deliver(None, self.partial("stepper-notice", notice=text))
+
+    def slow_down(self, text: str) -> None:
+        """A notice that a flood would repeat with every frame: at most one a second."""
+        now = time.monotonic()
+        if now - self.noticed_at >= NOTICE_INTERVAL:
+            self.noticed_at = now
+            self.notice(text)
 
     def partial(self, name: str, **context) -> str:
         """One of the stepper's small partials, in this reader's language."""
@@ -343,8 +371,7 @@ class StepperConsumer(StepperBase):
     """
 
     async def connect(self):
-        if not await super().connect():
-            return
+        await super().connect()
         kwargs = self.scope["url_route"]["kwargs"]
         self.slug, self.number = kwargs["slug"], kwargs.get("number")
         revision = await database_sync_to_async(selectors.revision_find)(
@@ -394,8 +421,7 @@ class LiveConsumer(StepperBase):
     hub: "hub.SessionHub | None" = None
 
     async def connect(self):
-        if not await super().connect():
-            return
+        await super().connect()
         self.code = self.scope["url_route"]["kwargs"]["code"]
         client = self.client
         if await sync_to_async(throttle.join_refused)(client=client):

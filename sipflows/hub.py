@@ -169,9 +169,11 @@ class SessionHub:
         if key not in self.frames:
             if self.frames and max(self.frames)[0] < seq:
                 self.frames.clear()  # only the newest state is ever asked for again
-            self.frames[key] = await database_sync_to_async(render_live_frame)(
-                revision, label, language=language, seq=seq, ended=ended, with_ladder=with_ladder
-            )
+            # A thread of its own: the class's frame never queues behind solo steppers'
+            # renders, which share the one thread of database_sync_to_async.
+            self.frames[key] = await database_sync_to_async(
+                render_live_frame, thread_sensitive=False
+            )(revision, label, language=language, seq=seq, ended=ended, with_ladder=with_ladder)
         return self.frames[key]
 
     async def resync(self) -> None:

@@ -159,8 +159,10 @@ JOIN_ATTEMPTS_WINDOW = 600  # seconds
 # Sockets one client address may hold open on one server process: a whole class behind one
 # school router must fit.
 SOCKETS_PER_CLIENT = int(os.environ.get("SOCKETS_PER_CLIENT", "100"))
-# Frames a process renders per second for solo stepping and exploring (live fan-out apart).
-RENDERS_PER_SECOND = int(os.environ.get("RENDERS_PER_SECOND", "60"))
+# Actions all sockets of one client address may send per second, together; and the frames a
+# process renders per second for solo stepping and exploring (live fan-out apart).
+CLIENT_ACTIONS_PER_SECOND = int(os.environ.get("CLIENT_ACTIONS_PER_SECOND", "20"))
+RENDERS_PER_SECOND = int(os.environ.get("RENDERS_PER_SECOND", "30"))
 # A live walkthrough nobody has moved for this long has ended.
 LIVE_SESSION_IDLE = timedelta(hours=4)
 
