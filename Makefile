@@ -27,11 +27,16 @@ static: $(VENV)/.installed
 # The sans-I/O websocket protocol writes to a socket with room in its buffer without waiting,
 # which lets a live session reach every follower in one loop; frames are small HTML, so they
 # are not compressed (compressing each one per connection costs more than it saves).
-UVICORN := $(VENV)/bin/uvicorn sipflows.asgi:application --ws websockets-sansio --ws-per-message-deflate false
+# Frames from browsers are small JSON actions: a larger one is refused by uvicorn before it
+# is read whole.
+UVICORN := $(VENV)/bin/uvicorn sipflows.asgi:application --ws websockets-sansio --ws-per-message-deflate false --ws-max-size 4096
 
+# Django's technical pages only when asked for (DEBUG=1 make run) and only on this machine's
+# loopback address: anyone else who can reach the server sees plain error pages.
+LOOPBACK := $(filter $(HOST),127.0.0.1 localhost ::1)
 run: setup
 	$(PY) manage.py import_flows --keep-existing fixtures/
-	$(UVICORN) --host $(HOST) --port $(PORT)
+	DEBUG=$(if $(LOOPBACK),$(DEBUG),0) $(UVICORN) --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed static chromium sip-tools node_modules/.installed lint
 	$(PY) -m pytest

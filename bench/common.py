@@ -21,7 +21,9 @@ BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "e
 PER_CONNECTION = {"date", "server", "content-length", "connection", "transfer-encoding"}
 
 # As `make run` serves (see the Makefile); the bare app runs under the same flags.
-UVICORN_FLAGS = ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
+UVICORN_FLAGS = [
+    *("--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--ws-max-size", "4096")
+]
 
 
 def free_port() -> int:
@@ -48,6 +50,9 @@ def bench_env() -> dict:
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "sipflows.settings",
+        # Every client of a benchmark comes from one address, which a real server would limit.
+        "SOCKETS_PER_CLIENT": "5000",
+        "CLIENT_ACTIONS_PER_SECOND": "100000",
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"),
     }
     if os.environ.get("REDIS_URL"):

@@ -6,11 +6,13 @@ carry ids and are swapped in place by the htmx ws extension (see templates/sipfl
 
 import asyncio
 import json
+import logging
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from . import hub, selectors, services
+from . import hub, selectors, services, throttle
 from .drawn import DrawnFlow, follow_label
 from .frames import (
     class_step_after_update,
@@ -35,6 +37,9 @@ MAX_FRAME_BYTES = 1024
 RATE = 10  # actions per second, sustained
 BURST = 20
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
+NOTICE_INTERVAL = 1.0  # seconds between two "slow down" notices to one connection
+
+log = logging.getLogger(__name__)
 
 
 class BadAction(ValueError):
@@ -55,7 +60,9 @@ def parse_action(text: str) -> Action:
         data = json.loads(text)
     except ValueError:
         raise BadAction('Messages must be JSON objects such as {"action": "next"}.') from None
-    if not isinstance(data, dict) or data.get("action") not in ACTIONS:
+    if not isinstance(data, dict) or not isinstance(data.get("action"), str):
+        raise BadAction(f"Unknown action; use one of {', '.join(sorted(ACTIONS))}.")
+    if data["action"] not in ACTIONS:
         raise BadAction(f"Unknown action; use one of {', '.join(sorted(ACTIONS))}.")
     name, label, speed = data["action"], data.get("label"), data.get("speed", 1.0)
     if (
@@ -67,7 +74,7 @@ def parse_action(text: str) -> Action:
     if name == "speed":
         try:
             speed = float(speed)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             speed = None
         if speed not in SPEEDS:
             raise BadAction(f"Speed must be one of {', '.join(str(s) for s in SPEEDS)}.")
@@ -93,14 +100,74 @@ class RateLimiter:
         self.rate, self.burst = rate, burst
         self.tokens, self.stamp = float(burst), time.monotonic()
 
-    def allow(self) -> bool:
+    def _refill(self) -> None:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+
+    def allow(self) -> bool:
+        """Take a token if there is one."""
+        self._refill()
         if self.tokens < 1:
             return False
         self.tokens -= 1
         return True
+
+    def reserve(self) -> float:
+        """Take a token, borrowing it if need be: the seconds to wait until it is there."""
+        self._refill()
+        self.tokens -= 1
+        return -self.tokens / self.rate if self.tokens < 0 else 0.0
+
+
+def client_address(scope) -> str:
+    """The address a socket comes from (uvicorn's --proxy-headers puts the client's there)."""
+    client = scope.get("client") or ("",)
+    return str(client[0])
+
+
+# Open sockets by client address, in this process, and the actions all of them may send.
+_sockets: Counter[str] = Counter()
+_client_actions: dict[str, RateLimiter] = {}
+REFUSAL_DELAY = 1.0  # seconds a refused socket waits for its answer: retrying costs time
+
+
+class SocketsPerClient:
+    """ASGI middleware in front of every socket: a client address holds at most
+    settings.SOCKETS_PER_CLIENT of them; more are refused (4429) before anything else runs,
+    so a client opening sockets in a loop costs little more than the handshakes."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        client = client_address(scope)
+        if _sockets[client] >= settings.SOCKETS_PER_CLIENT:
+            await receive()  # websocket.connect
+            await asyncio.sleep(REFUSAL_DELAY)
+            return await send({"type": "websocket.close", "code": 4429})
+        _sockets[client] += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _sockets[client] -= 1
+            if _sockets[client] <= 0:
+                del _sockets[client]
+                _client_actions.pop(client, None)
+
+
+def client_budget(client: str) -> RateLimiter:
+    """What all sockets of one client address may send, together."""
+    if client not in _client_actions:
+        _client_actions[client] = RateLimiter(
+            rate=settings.CLIENT_ACTIONS_PER_SECOND, burst=2 * BURST
+        )
+    return _client_actions[client]
+
+
+# Frames rendered for solo stepping and exploring, in this process: a budget that flooding
+# sockets cannot push past, so the class's own fan-out keeps its share of the processor.
+_renders = RateLimiter(rate=settings.RENDERS_PER_SECOND, burst=settings.RENDERS_PER_SECOND)
 
 
 def scope_language(scope) -> str:
@@ -121,47 +188,70 @@ def scope_language(scope) -> str:
 class StepperBase(AsyncWebsocketConsumer):
     """Steps through a flow for one connection; subclasses decide who may move what."""
 
+    # The consumers read nothing from the channel layer (live walkthroughs reach them
+    # through their hub), so a layer outage cannot end their connections.
+    channel_layer_alias = None
     flow: DrawnFlow
     label = ""  # the step this connection shows; "" is the overview
     redrawn = False  # the flow was drawn anew (another revision) since the last frame
     playing = False
     speed = 1.0
+    noticed_at = 0.0
+    player: asyncio.Task | None = None
+    writer: asyncio.Task | None = None
+    stalled: tuple | None = None  # a send that had to wait, and what it waits on
 
-    async def connect(self):
-        self.language = scope_language(self.scope)
-        self.limiter = RateLimiter()
-        self.player: asyncio.Task | None = None
-        self.last_seq = -1
-        self.outbox: deque[tuple[int | None, str]] = deque()
-        self.outbox_ready = asyncio.Event()
-        self.writer: asyncio.Task | None = None
-        self.stalled: tuple | None = None  # a send that had to wait, and what it waits on
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the connection ends, even by a crash
+            await self.release()
 
-    async def accept(self, subprotocol=None, headers=None):
-        await super().accept(subprotocol, headers)
-        self.writer = asyncio.create_task(self._write())
-
-    async def disconnect(self, code):
+    async def release(self) -> None:
+        """Give back what this connection holds, however it ends (a crash included)."""
         self._stop_playing()
         if self.writer:
             self.writer.cancel()
         if self.stalled:
             self.stalled[0].close()
 
+    async def connect(self):
+        self.language = scope_language(self.scope)
+        self.limiter = RateLimiter()
+        self.last_seq = -1
+        self.outbox: deque[tuple[int | None, str]] = deque()
+        self.outbox_ready = asyncio.Event()
+        self.client = client_address(self.scope)
+        self.client_actions = client_budget(self.client)
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.writer = asyncio.create_task(self._write())
+
     async def receive(self, text_data=None, bytes_data=None):
-        if not self.limiter.allow():
-            return self.notice("Too many actions: slow down a little.")
+        wait = max(self.limiter.reserve(), self.client_actions.reserve())
+        if wait:
+            # The socket is not read while this waits, so a flood holds up only its sender,
+            # and costs the server nothing until the frame's turn comes.
+            self.slow_down("Too many actions: slow down a little.")
+            await asyncio.sleep(wait)
         try:
             action = parse_action(text_data or "")
         except BadAction as error:
             return self.notice(str(error))
-        await self.act(action)
+        try:
+            await self.act(action)
+        except Exception:  # a bug must cost one action its answer, not the connection
+            log.exception("could not act on %r", action)
+            self.notice("Something went wrong with that action; try again.")
 
     async def act(self, action: Action) -> None:
         raise NotImplementedError
 
     async def step(self, action: Action) -> None:
         """Move this connection's own position (solo stepping or exploring)."""
+        if not _renders.allow():
+            return self.slow_down("The server is busy: try that again in a moment.")
         self.label = move_target(self.label, action, self.flow.labels)
         self.deliver(None, await self.frame(self.label, with_ladder=self.redrawn))
         self.redrawn = False
@@ -200,6 +290,13 @@ class StepperBase(AsyncWebsocketConsumer):
 
     def notice(self, text: str) -> None:
         self.deliver(None, self.partial("stepper-notice", notice=text))
+
+    def slow_down(self, text: str) -> None:
+        """A notice that a flood would repeat with every frame: at most one a second."""
+        now = time.monotonic()
+        if now - self.noticed_at >= NOTICE_INTERVAL:
+            self.noticed_at = now
+            self.notice(text)
 
     def partial(self, name: str, **context) -> str:
         """One of the stepper's small partials, in this reader's language."""
@@ -319,33 +416,33 @@ class LiveConsumer(StepperBase):
     """A live walkthrough: the owner moves the class; students follow, or explore alone."""
 
     following = True
+    is_owner = False
+    counted = False
+    hub: "hub.SessionHub | None" = None
 
     async def connect(self):
         await super().connect()
         self.code = self.scope["url_route"]["kwargs"]["code"]
+        client = self.client
+        if await sync_to_async(throttle.join_refused)(client=client):
+            return await self.close(code=4429)
+        await database_sync_to_async(services.live_sessions_end_idle)()
         session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
         if session is None:
+            await sync_to_async(throttle.join_failed)(client=client)
             return await self.close(code=4404)
         user = self.scope.get("user")
         self.is_owner = bool(user and user.is_authenticated and user.pk == session.owner_id)
+        self.counted = not self.is_owner and session.is_live  # a student, to count
         await self.accept()
         self.hub = await hub.join(self.code, self)
-        self.counted = not self.is_owner and session.is_live  # a student watching, to count
-        if self.counted:
-            await self._count_viewer(by=1)
         await self.catch_up()
 
-    async def disconnect(self, code):
-        await super().disconnect(code)
-        if getattr(self, "hub", None) is None:
-            return
-        await hub.leave(self.code, self)
-        if self.counted:
-            await self._count_viewer(by=-1)
-
-    async def _count_viewer(self, *, by: int) -> None:
-        viewers = await database_sync_to_async(services.live_viewers_change)(code=self.code, by=by)
-        await hub.announce_viewers(self.code, viewers)
+    async def release(self) -> None:
+        await super().release()
+        if self.hub is not None:
+            self.hub = None
+            await hub.leave(self.code, self)
 
     async def catch_up(self) -> None:
         """Send the session's current state: on connect, and on coming back to the class."""
@@ -368,9 +465,11 @@ class LiveConsumer(StepperBase):
             flow = await database_sync_to_async(drawn_revision_by_id)(session.revision_id)
             self.redrawn = flow is not getattr(self, "flow", None)
             self.flow, self.following, self.label = flow, False, session.step_label
+            self.hub.presence_changed()
         elif action.name == "follow":
             self.following = True
             self.last_seq = -1
+            self.hub.presence_changed()
             await self.catch_up()
         elif not self.following and action.name in ("next", "prev", "goto"):
             await self.step(action)
@@ -390,7 +489,7 @@ class LiveConsumer(StepperBase):
             code=self.code, follow=class_step_after_update
         )
         if updated is not None:
-            await hub.announce(updated)
+            await self._announce(updated)
 
     async def _move(self, action: Action) -> bool:
         moved = await database_sync_to_async(services.live_session_move)(
@@ -398,8 +497,14 @@ class LiveConsumer(StepperBase):
         )
         if moved is None:
             return False
-        await hub.announce(moved)
+        await self._announce(moved)
         return True
+
+    async def _announce(self, session) -> None:
+        if not await hub.announce(session):
+            # The class on this process sees the move at once; the others as their hubs beat.
+            self.hub.layer_failed()
+            await self.hub.resync()
 
     async def _advance(self) -> bool:
         return await self._move(Action("next"))
@@ -409,3 +514,12 @@ def _class_target(session, action: Action) -> str:
     """Where an instructor's action takes the class, on the revision it is pinned to."""
     labels = drawn_revision_by_id(session.revision_id).labels
     return move_target(session.step_label, action, labels)
+
+
+class UnknownPath(AsyncWebsocketConsumer):
+    """A socket to a path that is no stepper: refused with 4404, like an unknown flow."""
+
+    channel_layer_alias = None
+
+    async def connect(self):
+        await self.close(code=4404)

@@ -27,7 +27,9 @@ class JoinForm(forms.Form):
                 params={"length": JOIN_CODE_LENGTH},
             )
         if not LiveSession.objects.filter(code=code, ended_at__isnull=True).exists():
-            raise forms.ValidationError(_("No live walkthrough is running with this code."))
+            raise forms.ValidationError(
+                _("No live walkthrough is running with this code."), code="unknown"
+            )
         return code
 
 

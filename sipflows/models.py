@@ -162,8 +162,9 @@ class LiveSession(models.Model):
     step_label = models.CharField(max_length=16, blank=True)
     # Grows with every move, so a follower can drop a frame older than one it has shown.
     seq = models.PositiveIntegerField(default=0)
-    viewers = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the instructor last moved the class; long idle walkthroughs end by themselves.
+    active_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
@@ -175,3 +176,22 @@ class LiveSession(models.Model):
 
     def get_absolute_url(self):
         return reverse("live_follow", args=[self.code])
+
+
+class LivePresence(models.Model):
+    """How many students one server process holds for a walkthrough, as of its last beat.
+
+    Each process writes its own row every few seconds; rows not written lately are ignored,
+    so a process that died, or lost its sockets, stops counting within seconds.
+    """
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="presence")
+    process = models.CharField(max_length=64)
+    watching = models.PositiveIntegerField(default=0)
+    exploring = models.PositiveIntegerField(default=0)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "process"], name="unique_presence"),
+        ]

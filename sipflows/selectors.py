@@ -2,14 +2,16 @@
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Flow, FlowRevision, LiveSession, Note, Step
+from .models import Flow, FlowRevision, LivePresence, LiveSession, Note, Step
 from .search import (
     FlowResults,
     Hit,
@@ -168,6 +170,25 @@ def live_session_get(*, code: str) -> LiveSession:
 
 def live_session_find(*, code: str) -> LiveSession | None:
     return LiveSession.objects.select_related("flow", "revision").filter(code=code).first()
+
+
+@dataclass(frozen=True)
+class Presence:
+    watching: int
+    exploring: int
+
+
+# A process's count stands for three missed beats (see hub.BEAT_SECONDS), then it is ignored.
+PRESENCE_EXPIRY = timedelta(seconds=6)
+
+
+def live_presence(*, code: str) -> Presence:
+    """Students connected to the walkthrough on every live process: following the class, or
+    exploring on their own."""
+    totals = LivePresence.objects.filter(
+        session__code=code, beat_at__gte=timezone.now() - PRESENCE_EXPIRY
+    ).aggregate(watching=Sum("watching"), exploring=Sum("exploring"))
+    return Presence(watching=totals["watching"] or 0, exploring=totals["exploring"] or 0)
 
 
 def live_sessions_running(*, flow_pk: int) -> list[str]:

@@ -9,13 +9,14 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from . import hub
 from .documents import project_document
-from .models import Flow, FlowRevision, LiveSession
+from .models import Flow, FlowRevision, LivePresence, LiveSession
 from .sip import flowdoc
 
 
@@ -181,7 +182,8 @@ def live_session_move(*, code: str, to: Callable[[LiveSession], str]) -> LiveSes
         return None
     session.step_label = target
     session.seq += 1
-    session.save(update_fields=["step_label", "seq"])
+    session.active_at = timezone.now()
+    session.save(update_fields=["step_label", "seq", "active_at"])
     return session
 
 
@@ -204,7 +206,8 @@ def live_session_update(
     session.step_label = follow(session, newest)
     session.revision = newest
     session.seq += 1
-    session.save(update_fields=["step_label", "revision", "seq"])
+    session.active_at = timezone.now()
+    session.save(update_fields=["step_label", "revision", "seq", "active_at"])
     return session
 
 
@@ -216,12 +219,6 @@ def live_session_end(*, code: str) -> LiveSession:
         session.seq += 1
         session.save(update_fields=["ended_at", "seq"])
     return session
-
-
-def live_viewers_change(*, code: str, by: int) -> int:
-    """Count a student in or out; returns how many are watching now."""
-    LiveSession.objects.filter(code=code).update(viewers=F("viewers") + by)
-    return LiveSession.objects.values_list("viewers", flat=True).get(code=code)
 
 
 # What one flow may hold: a browser, the checker and a class's screens must all keep up.
@@ -284,3 +281,26 @@ def flows_upload(
             )
         )
     return saved
+
+
+def live_sessions_end_idle() -> int:
+    """End every walkthrough nobody has moved for settings.LIVE_SESSION_IDLE; how many ended.
+
+    Their followers hear of it from the hubs, which read each session's state as they beat.
+    """
+    now = timezone.now()
+    return LiveSession.objects.filter(
+        ended_at__isnull=True, active_at__lt=now - settings.LIVE_SESSION_IDLE
+    ).update(ended_at=now, seq=F("seq") + 1)
+
+
+def live_presence_beat(*, code: str, process: str, watching: int, exploring: int) -> None:
+    """This process's count of students in the walkthrough, as of now (see LivePresence)."""
+    session = LiveSession.objects.filter(code=code).values_list("pk", flat=True).first()
+    if session is None:
+        return
+    LivePresence.objects.update_or_create(
+        session_id=session,
+        process=process,
+        defaults={"watching": watching, "exploring": exploring, "beat_at": timezone.now()},
+    )

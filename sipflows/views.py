@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .forms import DiffForm, JoinForm, NotesFilterForm, RevertForm
 from .frames import (
     class_step_after_update,
@@ -176,16 +176,32 @@ def live_start(request, slug: str):
 
 
 def live_join(request):
+    client = request.META.get("REMOTE_ADDR", "")
+    if throttle.join_refused(client=client):
+        return _join_refused(request)
     form = JoinForm(request.GET or None)
     if form.is_valid():
         return redirect("live_follow", code=form.cleaned_data["code"])
+    if form.has_error("code", "unknown"):
+        throttle.join_failed(client=client)
     return render(request, "sipflows/live_join.html", {"form": form})
 
 
 @cached_page(LIVE)
 def live_follow(request, code: str):
-    session = selectors.live_session_get(code=code)
+    client = request.META.get("REMOTE_ADDR", "")
+    if throttle.join_refused(client=client):
+        return _join_refused(request)
+    session = selectors.live_session_find(code=code.upper())
+    if session is None:
+        throttle.join_failed(client=client)
+        raise Http404("No live walkthrough with this code.")
     return _live_page(request, session, mode="follow")
+
+
+def _join_refused(request):
+    context = {"form": JoinForm(), "refused": True}
+    return render(request, "sipflows/live_join.html", context, status=429)
 
 
 @login_required
@@ -203,6 +219,7 @@ def live_present(request, code: str):
         qr_svg=mark_safe(qr),
         join_host_unreachable=_unreachable_from_elsewhere(request.get_host()),
         newer=session.is_live and session.revision.number < session.flow.version,
+        presence=selectors.live_presence(code=session.code),
     )
 
 

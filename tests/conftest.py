@@ -15,6 +15,14 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Servers and consumers under test query from threads of their own; connections that close
 # after each use leave none holding the test database when the run drops it.
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Signing in is tested, not the cost of hashing: a fast hasher keeps it quick.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Counts and pages the tests make (wrong join codes, kept pages, ...) stay in this process,
+# even where REDIS_URL would put them in a Redis that others share.
+settings.CACHES = {
+    name: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+    for name in ("default", "pages", "versions")
+}
 
 
 @pytest.fixture
@@ -81,6 +89,14 @@ def load_library():
     for path in sorted(FIXTURES.glob("*.yaml")):
         documents += parse_documents(path.read_bytes(), name=path.name)
     return [revision.flow for revision in services.flows_import(documents=documents)]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Counts kept in the cache (wrong join codes, ...) start from nothing in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

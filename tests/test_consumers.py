@@ -6,8 +6,10 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sipflows import services
+from sipflows import selectors, services
 from sipflows.asgi import application as full_application
 from sipflows.consumers import MAX_FRAME_BYTES, BadAction, StepperBase, parse_action
 from sipflows.hub import announce
@@ -18,9 +20,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 router = URLRouter(websocket_urlpatterns)
 
 
-async def connect(path, user=None, headers=None):
+async def connect(path, user=None, headers=None, client=None):
     communicator = WebsocketCommunicator(router, path, headers=headers or [])
     communicator.scope["user"] = user or AnonymousUser()
+    if client:
+        communicator.scope["client"] = (client, 50000)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -87,13 +91,31 @@ async def test_bad_frame_gets_a_clear_notice_and_moves_nothing(sample_flow):
     await solo.disconnect()
 
 
-async def test_flooding_actions_are_refused_beyond_the_rate(sample_flow):
-    solo = await connect("/ws/flows/sample-call/")
-    for _ in range(40):
+async def output_until_quiet(communicator, quiet: float = 0.3) -> list[dict]:
+    """Everything the consumer sends (frames, a close) until it is quiet for a while."""
+    output = []
+    while not await communicator.receive_nothing(timeout=quiet):
+        output.append(await communicator.receive_output())
+    return output
+
+
+async def test_a_flood_is_slowed_to_the_rate_with_one_notice(sample_flow):
+    solo = await connect("/ws/flows/sample-call/", client="192.0.2.20")
+    for _ in range(30):
         await solo.send_to(text_data=json.dumps({"action": "speed", "speed": 2}))
-    frames = [await solo.receive_from() for _ in range(40)]
-    assert any("Too many actions" in f for f in frames)
+    frames = [o.get("text", "") for o in await output_until_quiet(solo, quiet=1)]
+    assert sum("Too many actions" in f for f in frames) == 1
+    assert sum('data-action="play"' in f for f in frames) == 30  # late, but every one
     await solo.disconnect()
+
+
+def test_a_token_bucket_borrows_and_says_how_long_to_wait():
+    from sipflows.consumers import RateLimiter
+
+    bucket = RateLimiter(rate=10, burst=2)
+    assert [bucket.reserve() for _ in range(2)] == [0.0, 0.0]
+    assert 0.09 < bucket.reserve() <= 0.1
+    assert 0.19 < bucket.reserve() <= 0.2
 
 
 async def test_play_is_announced_on_the_play_button(sample_flow):
@@ -110,11 +132,115 @@ async def test_play_is_announced_on_the_play_button(sample_flow):
         ('{"action": "goto", "label": "<script>"}', "label of a step"),
         ('{"action": "speed", "speed": 100}', "Speed must be one of"),
         ("[1, 2]", "Unknown action"),
+        ('{"action": []}', "Unknown action"),
+        ('{"action": {"a": 1}}', "Unknown action"),
+        ('{"action": "speed", "speed": 1e999}', "Speed must be one of"),
+        ('{"action": "speed", "speed": ' + "9" * 400 + "}", "Speed must be one of"),
+        ('{"action": "speed", "speed": [2]}', "Speed must be one of"),
+        ('{"action": "goto", "label": ["F1"]}', "label of a step"),
+        ("[" * 5000 + "]" * 5000, "limited to"),
+        ("[" * 500 + "]" * 500, "Unknown action"),
+        ('"next"', "Unknown action"),
+        ("null", "Unknown action"),
     ],
 )
 def test_actions_are_checked_before_anything_moves(text, message):
     with pytest.raises(BadAction, match=message):
         parse_action(text)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats() | st.integers() | st.text(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        max_leaves=8,
+    )
+)
+@settings(max_examples=100, deadline=None, database=None)
+def test_frames_of_any_shape_are_an_action_or_a_notice(value):
+    for frame in (
+        json.dumps(value),
+        json.dumps({"action": value}),
+        json.dumps({"action": "speed", "speed": value}),
+        json.dumps({"action": "goto", "label": value}),
+    ):
+        try:
+            parse_action(frame)
+        except BadAction:
+            pass
+
+
+async def test_a_frame_of_the_wrong_shape_gets_a_notice_and_the_socket_lives_on(session):
+    student = await connect(f"/ws/live/{session.code}/")
+    await student.receive_from()
+    await student.send_to(text_data='{"action": []}')
+    assert "Unknown action" in await student.receive_from()
+    await student.send_to(bytes_data=b"\x00\xff")
+    assert "must be JSON" in await student.receive_from()
+    await student.send_to(text_data='{"action": "explore"}')
+    await student.send_to(text_data='{"action": "next"}')
+    assert current(await student.receive_from()) == "F1"
+    await student.disconnect()
+
+
+async def test_an_unknown_socket_path_is_closed_cleanly(sample_flow):
+    communicator = WebsocketCommunicator(
+        full_application,
+        "/ws/nothing/here/",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+    )
+    connected, code = await communicator.connect()
+    assert (connected, code) == (False, 4404)
+
+
+async def open_from(client: str, path: str = "/ws/flows/sample-call/"):
+    """A socket through the whole application (all its middleware), from `client`."""
+    communicator = WebsocketCommunicator(
+        full_application,
+        path,
+        headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+    )
+    communicator.scope["client"] = (client, 50000)
+    return communicator, await communicator.connect()
+
+
+async def test_sockets_per_client_are_limited(sample_flow, settings, monkeypatch):
+    from sipflows import consumers
+
+    monkeypatch.setattr(consumers, "REFUSAL_DELAY", 0)
+    settings.SOCKETS_PER_CLIENT = 3
+    opened = [await open_from("192.0.2.9") for _ in range(3)]
+    assert [connected for _, (connected, _) in opened] == [True] * 3
+    refused, answer = await open_from("192.0.2.9")
+    assert answer == (False, 4429)
+    other, (connected, _) = await open_from("192.0.2.10")
+    assert connected
+    await opened[0][0].disconnect()
+    again, (connected, _) = await open_from("192.0.2.9")
+    assert connected
+    for communicator in (*[c for c, _ in opened[1:]], other, again):
+        await communicator.disconnect()
+
+
+async def test_renders_beyond_the_budget_get_a_busy_notice(sample_flow, monkeypatch):
+    from sipflows import consumers
+
+    monkeypatch.setattr(consumers, "_renders", consumers.RateLimiter(rate=0.001, burst=2))
+    solo = await connect("/ws/flows/sample-call/")
+    assert current(await act(solo, "next")) == "F1"
+    assert current(await act(solo, "next")) == "F2"
+    assert "The server is busy" in await act(solo, "next")
+    await solo.disconnect()
+
+
+async def test_unknown_join_codes_over_sockets_count_as_wrong_codes(session, settings):
+    for _ in range(settings.JOIN_ATTEMPTS):
+        refused = WebsocketCommunicator(router, "/ws/live/ZZZZZZ/")
+        refused.scope["user"] = AnonymousUser()
+        assert await refused.connect() == (False, 4404)
+    blocked = WebsocketCommunicator(router, f"/ws/live/{session.code}/")
+    blocked.scope["user"] = AnonymousUser()
+    assert await blocked.connect() == (False, 4429)
 
 
 async def test_instructor_drives_and_students_follow(session, teacher):
@@ -130,13 +256,50 @@ async def test_instructor_drives_and_students_follow(session, teacher):
     await instructor.disconnect()
 
 
+async def shown_presence(instructor, watching: int) -> str:
+    """The instructor's presence line once it counts `watching` students."""
+    while True:
+        frame = await instructor.receive_from(timeout=5)
+        if f'<span id="viewers">{watching}</span>' in frame:
+            return frame
+
+
 async def test_instructor_sees_how_many_students_watch(session, teacher):
     instructor = await connect(f"/ws/live/{session.code}/", user=teacher)
-    await instructor.receive_from()
     student = await connect(f"/ws/live/{session.code}/")
-    assert await instructor.receive_from() == '<span id="viewers" hx-swap-oob="true">1</span>'
+    assert 'id="presence"' in await shown_presence(instructor, 1)
     await student.disconnect()
-    assert await instructor.receive_from() == '<span id="viewers" hx-swap-oob="true">0</span>'
+    await shown_presence(instructor, 0)
+    await instructor.disconnect()
+
+
+async def test_exploring_students_are_counted_apart(session, teacher):
+    instructor = await connect(f"/ws/live/{session.code}/", user=teacher)
+    student = await connect(f"/ws/live/{session.code}/")
+    await student.receive_from()
+    await student.send_to(text_data=json.dumps({"action": "explore"}))
+    assert "(1 exploring on their own)" in await shown_presence(instructor, 1)
+    await student.disconnect()
+    await instructor.disconnect()
+
+
+async def test_a_student_whose_consumer_crashes_is_no_longer_counted(session, teacher):
+    from sipflows.consumers import LiveConsumer
+
+    instructor = await connect(f"/ws/live/{session.code}/", user=teacher)
+    student = await connect(f"/ws/live/{session.code}/")
+    await shown_presence(instructor, 1)
+    original = LiveConsumer.websocket_receive
+
+    async def crash(self, message):
+        raise RuntimeError("a bug")
+
+    LiveConsumer.websocket_receive = crash
+    try:
+        await student.send_to(text_data="{}")
+        await shown_presence(instructor, 0)
+    finally:
+        LiveConsumer.websocket_receive = original
     await instructor.disconnect()
 
 
@@ -219,8 +382,8 @@ async def test_a_stalled_socket_holds_up_nobody_else():
     await asyncio.sleep(0.01)
     # The stalled send finishes, then only the newest state is left to write.
     assert slow_socket.sent == ["one", "three"]
-    await fast.disconnect(1000)
-    await slow.disconnect(1000)
+    await fast.release()
+    await slow.release()
 
 
 async def test_older_states_never_overtake_newer_ones():
@@ -230,7 +393,7 @@ async def test_older_states_never_overtake_newer_ones():
     follower.deliver(4, "four")
     follower.deliver(None, "notice")
     assert socket.sent == ["five", "notice"]
-    await follower.disconnect(1000)
+    await follower.release()
 
 
 async def test_students_of_an_ended_session_are_not_counted(session):
@@ -238,5 +401,5 @@ async def test_students_of_an_ended_session_are_not_counted(session):
     late = await connect(f"/ws/live/{session.code}/")
     assert "has ended" in await late.receive_from()
     await late.disconnect()
-    refreshed = await database_sync_to_async(LiveSession.objects.get)(pk=ended.pk)
-    assert refreshed.viewers == 0
+    presence = await database_sync_to_async(selectors.live_presence)(code=ended.code)
+    assert presence == selectors.Presence(watching=0, exploring=0)

@@ -92,3 +92,46 @@ def test_import_of_a_missing_path_says_so(db):
 def test_export_of_an_unknown_slug_says_so(db):
     with pytest.raises(CommandError, match="No flow with slug 'nope'"):
         run("export_flows", "nope")
+
+
+def test_the_document_limits_are_the_columns_lengths():
+    from sipflows.models import Flow, Note, Participant
+    from sipflows.sip import flowdoc
+
+    assert {
+        "name": Participant._meta.get_field("name").max_length,
+        "document": Flow._meta.get_field("source_document").max_length,
+        "section": Flow._meta.get_field("source_section").max_length,
+        "where": Note._meta.get_field("where").max_length,
+        "slug": Flow._meta.get_field("slug").max_length,
+        "key": Participant._meta.get_field("key").max_length,
+        "label": Step._meta.get_field("label").max_length,
+        "note key": Note._meta.get_field("key").max_length,
+    } == {
+        "name": flowdoc.MAX_NAME,
+        "document": flowdoc.MAX_SOURCE_DOCUMENT,
+        "section": flowdoc.MAX_SOURCE_SECTION,
+        "where": flowdoc.MAX_WHERE,
+        "slug": 64,
+        "key": 32,
+        "label": 16,
+        "note key": 16,
+    }
+
+
+def test_a_name_longer_than_its_column_changes_nothing(db, tmp_path):
+    path = tmp_path / "long.yaml"
+    path.write_text(SAMPLE_FLOW.replace("name: Bob,", f"name: {'B' * 101},"), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"participants\[1\].name': is 101 characters long"):
+        run("import_flows", str(path))
+    assert not Flow.objects.exists()
+
+
+def test_a_yaml_bomb_changes_nothing(db, tmp_path):
+    from tests.sip.test_flowdoc import BILLION_LAUGHS
+
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    with pytest.raises(CommandError, match="alias"):
+        run("import_flows", str(path))
+    assert not Flow.objects.exists()

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from sipflows import services
 from sipflows.models import LiveSession
@@ -120,3 +123,64 @@ def test_instructors_sign_in_and_come_back_to_the_flow(client, sample_flow, teac
 
 def test_an_unknown_walkthrough_is_not_found(client, sample_flow):
     assert client.get("/live/ABCDEF/").status_code == 404
+
+
+def test_wrong_join_codes_are_limited_per_client(client, sample_flow, teacher, settings):
+    session = services.live_session_start(flow=sample_flow, owner=teacher)
+    for _ in range(settings.JOIN_ATTEMPTS):
+        assert client.get("/live/", {"code": "ABCDEF"}).status_code == 200
+    refused = client.get("/live/", {"code": session.code})
+    assert refused.status_code == 429
+    assert "Too many wrong codes" in refused.content.decode()
+    assert client.get(f"/live/{session.code}/").status_code == 429
+
+
+def test_unknown_codes_in_links_count_as_wrong_codes(client, sample_flow, settings):
+    for _ in range(settings.JOIN_ATTEMPTS):
+        assert client.get("/live/ABCDEF/").status_code == 404
+    assert client.get("/live/", {"code": "ABCDEF"}).status_code == 429
+
+
+def test_other_clients_may_still_join(client, sample_flow, teacher, settings):
+    session = services.live_session_start(flow=sample_flow, owner=teacher)
+    for _ in range(settings.JOIN_ATTEMPTS):
+        client.get("/live/ABCDEF/")
+    other = client.get(f"/live/{session.code}/", REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200
+
+
+def test_a_mistyped_code_is_not_counted(client, sample_flow, settings):
+    for _ in range(settings.JOIN_ATTEMPTS + 1):
+        client.get("/live/", {"code": "AB1"})
+    assert client.get("/live/", {"code": "AB1"}).status_code == 200
+
+
+def test_sign_in_is_locked_after_five_wrong_passwords(client, sample_flow, teacher):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "teacher", "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"username": "teacher", "password": "a-long-test-password"}
+    )
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_walkthrough_idle_for_hours_ends(sample_flow, teacher, settings):
+    idle = services.live_session_start(flow=sample_flow, owner=teacher)
+    busy = services.live_session_start(flow=sample_flow, owner=teacher)
+    LiveSession.objects.filter(pk=idle.pk).update(
+        active_at=timezone.now() - settings.LIVE_SESSION_IDLE - timedelta(minutes=1)
+    )
+    assert services.live_sessions_end_idle() == 1
+    assert not LiveSession.objects.get(pk=idle.pk).is_live
+    assert LiveSession.objects.get(pk=busy.pk).is_live
+
+
+def test_a_move_keeps_a_walkthrough_alive(sample_flow, teacher, settings):
+    session = services.live_session_start(flow=sample_flow, owner=teacher)
+    LiveSession.objects.filter(pk=session.pk).update(
+        active_at=timezone.now() - settings.LIVE_SESSION_IDLE - timedelta(minutes=1)
+    )
+    services.live_session_move(code=session.code, to=lambda _: "F1")
+    assert services.live_sessions_end_idle() == 0

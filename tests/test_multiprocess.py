@@ -59,6 +59,8 @@ def two_servers():
                 str(port),
                 "--ws",
                 "websockets-sansio",
+                "--ws-max-size",
+                "4096",
                 "--log-level",
                 "warning",
             ],

@@ -46,6 +46,18 @@ NOTE_KEYS = (
 )
 
 MAX_DOCUMENT_BYTES = 2_000_000
+# Real documents nest five levels deep (document, steps, step, annotation, text).
+MAX_DEPTH = 16
+# What the library's columns hold (sipflows.models); longer text is refused here, so that
+# SQLite, which does not enforce a column's length, accepts exactly what PostgreSQL does.
+MAX_NAME = 100
+MAX_SOURCE_DOCUMENT = 100
+MAX_SOURCE_SECTION = 20
+MAX_WHERE = 200
+# Neither can PostgreSQL store a NUL character, and no database a lone surrogate.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# libyaml's parser where it is installed; the pure Python one otherwise.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FlowDocumentError(ValueError):
@@ -91,19 +103,10 @@ def parse_documents(text: str | bytes, *, name: str) -> list[dict[str, Any]]:
             ) from None
     if len(text) > MAX_DOCUMENT_BYTES:
         raise FlowDocumentError(name, f"is larger than {MAX_DOCUMENT_BYTES} characters")
-    try:
-        if text.lstrip().startswith(("{", "[")):
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise FlowDocumentError(name, f"is not valid JSON: {exc.msg} (line {exc.lineno})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1})" if mark else ""
-        raise FlowDocumentError(
-            name, f"is not valid YAML: {getattr(exc, 'problem', exc)}{at}"
-        ) from None
+    if text.lstrip().startswith(("{", "[")):
+        data = _load_json(text, name)
+    else:
+        data = _load_yaml(text, name)
     documents = data if isinstance(data, list) else [data]
     if not documents:
         raise FlowDocumentError(name, "holds no flow document")
@@ -113,8 +116,53 @@ def parse_documents(text: str | bytes, *, name: str) -> list[dict[str, Any]]:
     ]
 
 
+def _load_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FlowDocumentError(name, f"is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except RecursionError:
+        raise FlowDocumentError(name, "is nested too deeply to be a flow document") from None
+    except ValueError as exc:  # e.g. a number of thousands of digits
+        raise FlowDocumentError(name, f"is not valid JSON: {exc}") from None
+
+
+def _load_yaml(text: str, name: str) -> Any:
+    """YAML without aliases, which a few hundred bytes can expand into gigabytes."""
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=_YamlLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                raise FlowDocumentError(
+                    name,
+                    f"uses the YAML alias *{_shown(event.anchor)} (line {line}): "
+                    "flow documents spell every value out, without anchors or aliases",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise FlowDocumentError(
+                        name, f"is nested more than {MAX_DEPTH} levels deep (line {line})"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.load(text, Loader=_YamlLoader)
+    except FlowDocumentError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1})" if mark else ""
+        raise FlowDocumentError(
+            name, f"is not valid YAML: {getattr(exc, 'problem', exc)}{at}"
+        ) from None
+    except ValueError as exc:  # e.g. a number of thousands of digits
+        raise FlowDocumentError(name, f"is not valid YAML: {exc}") from None
+
+
 def validate_document(doc: Any, *, name: str) -> dict[str, Any]:
     """Check a document against the contract and return it normalised."""
+    _check_storable(doc, name)
     _require_mapping(doc, name, None, None, TOP_KEYS)
     slug = doc.get("slug")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
@@ -125,7 +173,7 @@ def validate_document(doc: Any, *, name: str) -> dict[str, Any]:
         raise FlowDocumentError(name, "needs an English title (en)", key="title")
     if "source" in doc:
         _require_mapping(doc["source"], name, None, "source", SOURCE_KEYS)
-        out["source"] = {k: str(doc["source"][k]) for k in SOURCE_KEYS if k in doc["source"]}
+        out["source"] = _source(doc["source"], name)
     if doc.get("summary"):
         out["summary"] = _text(doc["summary"], name, None, "summary")
     out["participants"] = _participants(doc.get("participants"), name)
@@ -135,6 +183,22 @@ def validate_document(doc: Any, *, name: str) -> dict[str, Any]:
     if "notes" in doc:
         out["notes"] = _notes(doc["notes"], name, labels)
     return out
+
+
+def _source(source: dict, name: str) -> dict[str, str]:
+    result = {}
+    for key, limit in (("document", MAX_SOURCE_DOCUMENT), ("section", MAX_SOURCE_SECTION)):
+        if key not in source:
+            continue
+        value = source[key]
+        # An unquoted section such as 2.16 reads as a number; it means the same text.
+        if _is_small_number(value):
+            value = _shown(value)
+        if not isinstance(value, str):
+            raise FlowDocumentError(name, "must be text", key=f"source.{key}")
+        _check_length(value, limit, name, None, f"source.{key}")
+        result[key] = value
+    return result
 
 
 def _participants(items: Any, name: str) -> list[dict[str, str]]:
@@ -154,7 +218,8 @@ def _participants(items: Any, name: str) -> list[dict[str, str]]:
             raise FlowDocumentError(name, f"'{key}' is used twice", key=f"{where}.key")
         if not isinstance(label, str) or not label.strip():
             raise FlowDocumentError(name, "must be a non-empty string", key=f"{where}.name")
-        if role not in ROLES:
+        _check_length(label, MAX_NAME, name, None, f"{where}.name")
+        if not isinstance(role, str) or role not in ROLES:
             raise FlowDocumentError(name, f"must be one of {', '.join(ROLES)}", key=f"{where}.role")
         seen.add(key)
         result.append({"key": key, "name": label, "role": role})
@@ -164,17 +229,15 @@ def _participants(items: Any, name: str) -> list[dict[str, str]]:
 def _steps(items: Any, name: str, keys: set[str]) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not items:
         raise FlowDocumentError(name, "must be a non-empty list", key="steps")
-    explicit = {i.get("label") for i in items if isinstance(i, dict)}
+    explicit = {i.get("label") for i in items if isinstance(i, dict) and _is_text(i.get("label"))}
     counters = dict.fromkeys(LABEL_PREFIX, 0)
     seen: set[str] = set()
     result = []
     for index, item in enumerate(items):
-        step_name = (
-            str(item.get("label", f"#{index + 1}")) if isinstance(item, dict) else f"#{index + 1}"
-        )
+        step_name = _step_name(item, index)
         _require_mapping(item, name, step_name, None, STEP_KEYS)
         kind = item.get("kind")
-        if kind not in STEP_KINDS:
+        if not isinstance(kind, str) or kind not in STEP_KINDS:
             raise FlowDocumentError(
                 name, f"must be one of {', '.join(STEP_KINDS)}", step_name, "kind"
             )
@@ -206,13 +269,13 @@ def _step(item: dict, kind: str, label: str, name: str, keys: set[str]) -> dict[
     for end in ("from", "to"):
         if end in item or needs_ends:
             value = item.get(end)
-            if value not in keys:
+            if not isinstance(value, str) or value not in keys:
                 raise FlowDocumentError(
-                    name, f"'{value}' is not a participant of this flow", label, end
+                    name, f"'{_shown(value)}' is not a participant of this flow", label, end
                 )
             step[end] = value
     if kind == "media":
-        if item.get("media") not in MEDIA_KINDS:
+        if not isinstance(item.get("media"), str) or item["media"] not in MEDIA_KINDS:
             raise FlowDocumentError(
                 name, f"must be one of {', '.join(MEDIA_KINDS)}", label, "media"
             )
@@ -253,7 +316,7 @@ def _step(item: dict, kind: str, label: str, name: str, keys: set[str]) -> dict[
 def _notes(items: Any, name: str, labels: set[str]) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise FlowDocumentError(name, "must be a list", key="notes")
-    explicit = {i.get("key") for i in items if isinstance(i, dict)}
+    explicit = {i.get("key") for i in items if isinstance(i, dict) and _is_text(i.get("key"))}
     counter = {"note": 0}
     seen: set[str] = set()
     result = []
@@ -273,13 +336,14 @@ def _notes(items: Any, name: str, labels: set[str]) -> list[dict[str, Any]]:
         note: dict[str, Any] = {"key": key}
         step = item.get("step")
         if step is not None:
-            if str(step) not in labels:
+            # An unquoted label of digits reads as a number; it names the same step.
+            if not (isinstance(step, str) or _is_small_number(step)) or _shown(step) not in labels:
                 raise FlowDocumentError(
-                    name, f"'{step}' is not a step of this flow", key=f"{where}.step"
+                    name, f"'{_shown(step)}' is not a step of this flow", key=f"{where}.step"
                 )
-            note["step"] = str(step)
+            note["step"] = _shown(step)
         kind = item.get("kind")
-        if kind not in NOTE_KINDS:
+        if not isinstance(kind, str) or kind not in NOTE_KINDS:
             raise FlowDocumentError(
                 name, f"must be one of {', '.join(NOTE_KINDS)}", key=f"{where}.kind"
             )
@@ -294,6 +358,8 @@ def _notes(items: Any, name: str, labels: set[str]) -> list[dict[str, Any]]:
                 continue
             if not isinstance(value, str):
                 raise FlowDocumentError(name, "must be text", key=f"{where}.{key}")
+            if key == "where":
+                _check_length(value, MAX_WHERE, name, None, f"{where}.where")
             note[key] = value
         note["discussion"] = _text(item.get("discussion"), name, None, f"{where}.discussion")
         if not note["discussion"].get("en"):
@@ -334,6 +400,73 @@ def _require_mapping(value: Any, name: str, step: str | None, key: str | None, a
         raise FlowDocumentError(
             name, f"unknown key '{unknown[0]}' (allowed: {', '.join(allowed)})", step, key
         )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _step_name(item: Any, index: int) -> str:
+    """How errors name a step: its label if it has one, else its position (#3)."""
+    if isinstance(item, dict) and isinstance(item.get("label"), str):
+        return _shown(item["label"])
+    return f"#{index + 1}"
+
+
+def _shown(value: Any) -> str:
+    """A value as a short text for a message; never fails, whatever the value."""
+    if isinstance(value, str):
+        return value if len(value) <= 40 else value[:39] + "…"
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if _is_small_number(value):
+        return str(value)
+    if isinstance(value, int):
+        return "a very long number"
+    return {dict: "a mapping", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+
+
+def _is_small_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, float) or (isinstance(value, int) and value.bit_length() <= 64)
+
+
+def _check_length(value: str, limit: int, name: str, step: str | None, key: str) -> None:
+    if len(value) > limit:
+        raise FlowDocumentError(
+            name, f"is {len(value)} characters long; at most {limit} are kept", step, key
+        )
+
+
+def _check_storable(doc: dict, name: str) -> None:
+    """Every key is text, and no text holds what the database cannot store.
+
+    Walks without recursion, so a deeply nested value costs a message, not a crash.
+    """
+    pending: list[tuple[Any, str | None, str]] = [(doc, None, "")]
+    while pending:
+        value, step, path = pending.pop()
+        if isinstance(value, str):
+            bad = _UNSTORABLE.search(value)
+            if bad:
+                what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate"
+                raise FlowDocumentError(
+                    name, f"holds {what}, which cannot be stored", step, path or None
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or _UNSTORABLE.search(key):
+                    raise FlowDocumentError(
+                        name, f"keys are names, not '{_shown(key)}'", step, path or None
+                    )
+                pending.append((item, step, f"{path}.{key}" if path else key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if path == "steps":
+                    pending.append((item, _step_name(item, index), ""))
+                else:
+                    pending.append((item, step, f"{path}[{index}]"))
 
 
 class _DocumentDumper(yaml.SafeDumper):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
@@ -45,6 +47,12 @@ class MessageStyle(FriendlyStyle):
 
 STYLE = MessageStyle
 _SDP_PREFIX = re.compile(r"[a-z]=")
+# Larger bodies are shown as plain text: no real SIP body comes near, and colouring a
+# hostile one would cost every reader of the step.
+MAX_HIGHLIGHTED_BODY = 16 * 1024
+# Highlighted messages kept, by text and focus, up to this many characters of HTML in all:
+# a step is highlighted once per version of its message, not on every view.
+CACHED_HTML = 32 * 1024 * 1024
 
 
 def highlight_message(text: str, focus: Sequence[str] = ()) -> str:
@@ -53,12 +61,47 @@ def highlight_message(text: str, focus: Sequence[str] = ()) -> str:
     Every token the reference explains (sip.reference: a method, a header, a parameter, an
     SDP attribute ...) is a link to its reference page, described by the element whose id is
     its `tip_id`. `focus` holds header names (long or compact, any case: "Replaces", "v")
-    and SDP line prefixes ("a=sendonly", "c=", "m=audio"); the lines they cover, continuation lines
-    included, are wrapped in <span class="hll">.
+    and SDP line prefixes ("a=sendonly", "c=", "m=audio"); the lines they cover, continuation
+    lines included, are wrapped in <span class="hll">. A body over MAX_HIGHLIGHTED_BODY
+    characters is escaped but not coloured.
     """
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), tuple(focus))
+    markup = _cache.get(key)
+    if markup is None:
+        markup = _cache.put(key, _highlighted(text, focus))
+    return markup
+
+
+class _LruCache:
+    """Least recently used first out, bounded by the total length of the values."""
+
+    def __init__(self, budget: int):
+        self.budget, self.size = budget, 0
+        self.values: OrderedDict[object, str] = OrderedDict()
+
+    def get(self, key: object) -> str | None:
+        value = self.values.get(key)
+        if value is not None:
+            self.values.move_to_end(key)
+        return value
+
+    def put(self, key: object, value: str) -> str:
+        self.values[key] = value
+        self.size += len(value)
+        while self.size > self.budget and len(self.values) > 1:
+            self.size -= len(self.values.popitem(last=False)[1])
+        return value
+
+
+_cache = _LruCache(CACHED_HTML)
+
+
+def _highlighted(text: str, focus: Sequence[str]) -> str:
+    message = parse_message(text)
+    colour_body = message.body is None or len(message.body.text) <= MAX_HIGHLIGHTED_BODY
     # Only classes are written; STYLE matters for highlight_css().
     formatter = TokenLinkFormatter(text, cssclass=CSS_CLASS, hl_lines=focus_lines(text, focus))
-    return highlight(text, SipLexer(), formatter)
+    return highlight(text, SipLexer(highlight_body=colour_body), formatter)
 
 
 def highlight_css() -> str:

@@ -21,8 +21,10 @@ Token map, SipLexer:
 
 The body, after the empty line that ends the headers (as `parse_message` finds it), is
 lexed according to the message's Content-Type: application/sdp by SdpLexer, any XML
-type (dialog-info+xml, pidf+xml, ...) by Pygments' XmlLexer, text/html by HtmlLexer,
+type (dialog-info+xml, pidf+xml, ...) by XmlBodyLexer, text/html by HtmlBodyLexer,
 message/sipfrag by this lexer again (down to MAX_SIPFRAG_DEPTH), anything else as Text.
+With highlight_body=False the body is left as Text: highlight_message does that for bodies
+too large to be worth colouring.
 
 Token map, SdpLexer:
 
@@ -37,7 +39,13 @@ Token map, SdpLexer:
     Name.Builtin        the m= media type (audio, video, ...)
     Text                other words, malformed lines
 
-Both lexers use only linear patterns and cover every character, so hostile input neither
+XmlBodyLexer and HtmlBodyLexer give the token types of Pygments' XmlLexer and HtmlLexer
+(Name.Tag, Name.Attribute, String, Comment.Multiline, Comment.Preproc, Name.Entity), but
+comments, CDATA sections, processing instructions and quoted values are states rather than
+lazy patterns: Pygments' own rescan the rest of the body at every unclosed "<!--", which
+makes 100 KB of them take seconds. Script and style elements stay Text.
+
+All four lexers use only linear patterns and cover every character, so hostile input neither
 hangs them nor produces Error tokens, and the token texts always add up to the input.
 Unlike Pygments' default, they keep leading blank lines (stripnl=False), so that line
 numbers match those of `parse_message`.
@@ -45,10 +53,10 @@ numbers match those of `parse_message`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pygments.lexer import Lexer, RegexLexer, bygroups, default, include
-from pygments.lexers.html import HtmlLexer, XmlLexer
 from pygments.lexers.special import TextLexer
 from pygments.token import (
     Comment,
@@ -62,11 +70,12 @@ from pygments.token import (
     Whitespace,
     _TokenType,
 )
+from pygments.util import get_bool_opt
 
 from .message import LINE_BREAK, SipMessage, parse_message
 from .message import TOKEN as TOKEN_RE
 
-__all__ = ["SdpLexer", "SipLexer"]
+__all__ = ["HtmlBodyLexer", "SdpLexer", "SipLexer", "XmlBodyLexer"]
 
 TokenStream = Iterator[tuple[int, _TokenType, str]]
 
@@ -194,6 +203,10 @@ class SipLexer(_LineKeepingLexer):
         ],
     }
 
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self.highlight_body = get_bool_opt(options, "highlight_body", True)
+
     def get_tokens_unprocessed(self, text: str) -> TokenStream:  # type: ignore[override]
         return self._message_tokens(text, 0, parse_message(text))
 
@@ -204,10 +217,11 @@ class SipLexer(_LineKeepingLexer):
         yield from _shifted(super().get_tokens_unprocessed(text[start:split]), start)
         if body is None:
             return
-        if body.sipfrag is not None:
+        if body.sipfrag is not None and self.highlight_body:
             yield from self._message_tokens(text, split, body.sipfrag)
         else:
-            lexer = BODY_LEXERS.get(body.kind, TextLexer)()
+            kind = body.kind if self.highlight_body else "text"
+            lexer = BODY_LEXERS.get(kind, TextLexer)()
             yield from _shifted(lexer.get_tokens_unprocessed(text[split:]), split)
 
 
@@ -260,11 +274,124 @@ class SdpLexer(_LineKeepingLexer):
     }
 
 
+def _closed_by(end: str, token: _TokenType) -> list:
+    """The rules of a state that runs up to `end` (or the end of the text) as `token`."""
+    first = re.escape(end[0])
+    return [
+        (rf"[^{first}]+", token),
+        (re.escape(end), token, "#pop"),
+        (first, token),
+    ]
+
+
+# Shared by both markup lexers: what may open at "<" or "&" and runs to its own end.
+_MARKUP_STATES = {
+    "comment": _closed_by("-->", Comment.Multiline),
+    "cdata": _closed_by("]]>", Comment.Preproc),
+    "instruction": _closed_by("?>", Comment.Preproc),
+    "declaration": _closed_by(">", Comment.Preproc),
+    "double-quoted": _closed_by('"', String),
+    "single-quoted": _closed_by("'", String),
+}
+_MARKUP_OPENERS = [
+    (r"<!--", Comment.Multiline, "comment"),
+    (r"<!\[CDATA\[", Comment.Preproc, "cdata"),
+    (r"<\?", Comment.Preproc, "instruction"),
+    (r"<!", Comment.Preproc, "declaration"),
+    (r"&#?[\w.:-]++;", Name.Entity),
+]
+_ATTRIBUTE_VALUE = [
+    (r"[ \t\r\n]+", Whitespace),
+    (r'"', String, ("#pop", "double-quoted")),
+    (r"'", String, ("#pop", "single-quoted")),
+    (r"[^\s>]+", String, "#pop"),
+    default("#pop"),
+]
+
+
+class XmlBodyLexer(_LineKeepingLexer):
+    """An XML body (dialog-info, pidf, ...), with the token types of Pygments' XmlLexer."""
+
+    name = "XML body"
+    aliases = ["sip-xml-body"]
+
+    tokens = {
+        "root": [
+            (r"[^<&\s]+", Text),
+            (r"\s+", Whitespace),
+            *_MARKUP_OPENERS,
+            (r"<[ \t\r\n]*+[\w:.-]+", Name.Tag, "tag"),
+            (r"<[ \t\r\n]*+/[ \t\r\n]*+[\w:.-]*+[ \t\r\n]*+>?", Name.Tag),
+            (r"[<&]", Text),
+        ],
+        "tag": [
+            (r"\s+", Whitespace),
+            (
+                r"([\w.:-]++)(\s*+)(=)",
+                bygroups(Name.Attribute, Whitespace, Name.Attribute),
+                "value",
+            ),
+            (r"[\w.:-]+", Name.Attribute),
+            (r"/?\s*+>", Name.Tag, "#pop"),
+            (r"<", Text, "#pop"),  # an unclosed tag: the next one starts here
+            (r"[^\s\w.:/<>=-]+|[/=]", Text),
+        ],
+        "value": _ATTRIBUTE_VALUE,
+        **_MARKUP_STATES,
+    }
+
+
+class HtmlBodyLexer(_LineKeepingLexer):
+    """A text/html body, with the token types of Pygments' HtmlLexer."""
+
+    name = "HTML body"
+    aliases = ["sip-html-body"]
+    flags = re.IGNORECASE
+
+    tokens = {
+        "root": [
+            (r"[^<&]+", Text),
+            *_MARKUP_OPENERS,
+            (
+                r"(<)([ \t\r\n]*+)(script|style)\b",
+                bygroups(Punctuation, Text, Name.Tag),
+                ("raw-text", "tag"),
+            ),
+            (r"(<)([ \t\r\n]*+)([\w:.-]+)", bygroups(Punctuation, Text, Name.Tag), "tag"),
+            (
+                r"(<)([ \t\r\n]*+)(/)([ \t\r\n]*+)([\w:.-]++)([ \t\r\n]*+)(>?)",
+                bygroups(Punctuation, Text, Punctuation, Text, Name.Tag, Text, Punctuation),
+            ),
+            (r"[<&]", Text),
+        ],
+        "tag": [
+            (r"\s+", Text),
+            (r"([\w:-]++)(\s*+)(=)", bygroups(Name.Attribute, Text, Operator), "value"),
+            (r"[\w:-]+", Name.Attribute),
+            (r"(/?)(\s*+)(>)", bygroups(Punctuation, Text, Punctuation), "#pop"),
+            (r"<", Text, "#pop"),  # an unclosed tag: the next one starts here
+            (r"[^\s\w:/<>=-]+|[/=]", Text),
+        ],
+        "value": _ATTRIBUTE_VALUE,
+        # Script and style content up to its end tag, as plain text.
+        "raw-text": [
+            (r"[^<]+", Text),
+            (
+                r"(<)([ \t\r\n]*+)(/)([ \t\r\n]*+)(script|style)([ \t\r\n]*+)(>)",
+                bygroups(Punctuation, Text, Punctuation, Text, Name.Tag, Text, Punctuation),
+                "#pop",
+            ),
+            (r"<", Text),
+        ],
+        **_MARKUP_STATES,
+    }
+
+
 BODY_LEXERS: dict[str, type[Lexer]] = {
     "sdp": SdpLexer,
-    "dialog-info": XmlLexer,
-    "xml": XmlLexer,
-    "html": HtmlLexer,
+    "dialog-info": XmlBodyLexer,
+    "xml": XmlBodyLexer,
+    "html": HtmlBodyLexer,
 }
 
 

@@ -55,7 +55,12 @@ def serving():
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+            application,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            ws_max_size=4096,  # as the Makefile serves
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,3 +1,4 @@
+import copy
 import json
 
 import pytest
@@ -134,3 +135,105 @@ def test_list_of_documents_names_the_bad_one(sample_document):
     text = json.dumps([sample_document, second])
     with pytest.raises(FlowDocumentError, match=r"^two.json\[1\]: key 'slug'"):
         parse_documents(text, name="two.json")
+
+
+# --- hostile documents: each costs a message naming where, never a crash ------------------
+
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def test_yaml_aliases_are_refused_before_anything_expands():
+    assert len(BILLION_LAUGHS.encode()) < 600
+    with pytest.raises(FlowDocumentError, match=r"uses the YAML alias \*a \(line 2\)"):
+        parse_documents(BILLION_LAUGHS, name="laughs.yaml")
+
+
+def test_a_single_alias_is_refused_too(sample_document):
+    text = yaml.safe_dump(sample_document).replace("name: Bob", "name: &who Bob", 1)
+    text = text.replace("name: Alice", "name: *who", 1)
+    with pytest.raises(FlowDocumentError, match=r"alias \*who"):
+        parse_documents(text, name="alias.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("slug: " + "[" * 50_000 + "]" * 50_000, "nested more than 16 levels deep"),
+        ("[" * 50_000 + "]" * 50_000, "nested too deeply"),
+        ("slug: " + "7" * 5_000, "is not valid YAML"),
+        ('{"slug": ' + "7" * 5_000 + "}", "is not valid JSON"),
+        ("1: one\nslug: x\n", "keys are names, not '1'"),
+        ("? [a, b]\n: c\n", "is not valid YAML"),
+    ],
+)
+def test_hostile_text_gets_a_message(text, problem):
+    with pytest.raises(FlowDocumentError, match=problem):
+        parse_documents(text, name="hostile.yaml")
+
+
+@pytest.mark.parametrize(
+    "spoil, where",
+    [
+        (lambda d: d["steps"][0].update(label=["F1"]), "step #1: key 'label'"),
+        (lambda d: d["steps"][1].update(to=["bob"]), "step F2: key 'to': 'a list'"),
+        (lambda d: d["steps"][1].update(to={"bob": 1}), "step F2: key 'to': 'a mapping'"),
+        (lambda d: d["steps"][0].update(kind=["message"]), "step F1: key 'kind'"),
+        (lambda d: d["steps"][2].update(media=[]), "step M1: key 'media'"),
+        (lambda d: d["participants"][0].update(role={}), r"key 'participants\[0\].role'"),
+        (
+            lambda d: d["notes"][0].update(step=10**5000),
+            r"key 'notes\[0\].step': 'a very long number'",
+        ),
+        (lambda d: d["notes"][0].update(key=["N1"]), r"key 'notes\[0\].key'"),
+        (lambda d: d["notes"][0].update(kind={"a": 1}), r"key 'notes\[0\].kind'"),
+        (lambda d: d["source"].update(section=10**5000), "key 'source.section'"),
+        (lambda d: d["steps"][0]["annotation"].update({7: "x"}), "step F1: key 'annotation'"),
+        (lambda d: d["steps"].__setitem__(1, [d["steps"][1]]), "step #2: must be a mapping"),
+        (lambda d: d.update(participants={"alice": {}}), "key 'participants'"),
+    ],
+)
+def test_wrong_shapes_name_the_step_and_key(sample_document, spoil, where):
+    spoil(sample_document)
+    with pytest.raises(FlowDocumentError, match=where):
+        load(sample_document)
+
+
+def test_deeply_nested_values_are_refused_without_recursing(sample_document):
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    sample_document["steps"][0]["annotation"] = {"en": deep}
+    with pytest.raises(FlowDocumentError, match="step F1: key 'annotation'"):
+        load(sample_document)
+
+
+@pytest.mark.parametrize(
+    "character, what", [("\x00", "a NUL character"), ("\ud800", "a lone surrogate")]
+)
+def test_text_no_database_can_store_is_refused(sample_document, character, what):
+    sample_document["steps"][1]["annotation"]["zh"] = f"a{character}b"
+    with pytest.raises(FlowDocumentError, match=f"step F2: key 'annotation.zh': holds {what}"):
+        load(sample_document)
+
+
+@pytest.mark.parametrize(
+    "spoil, where",
+    [
+        (lambda d, n: d["participants"][0].update(name="A" * n), r"participants\[0\].name"),
+        (lambda d, n: d["source"].update(document="R" * n), "source.document"),
+        (lambda d, n: d["source"].update(section="9" * n), "source.section"),
+        (lambda d, n: d["notes"][0].update(where="w" * n), r"notes\[0\].where"),
+    ],
+)
+def test_text_longer_than_its_column_is_refused(sample_document, spoil, where):
+    limits = {"name": 100, "document": 100, "section": 20, "where": 200}
+    limit = next(v for k, v in limits.items() if where.endswith(k))
+    accepted = copy.deepcopy(sample_document)
+    spoil(accepted, limit)
+    load(accepted)
+    spoil(sample_document, limit + 1)
+    with pytest.raises(FlowDocumentError, match=f"key '{where}': is {limit + 1} characters long"):
+        load(sample_document)

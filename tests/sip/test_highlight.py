@@ -3,10 +3,16 @@ import re
 
 import pytest
 
-from sipflows.sip.highlight import focus_lines, highlight_css, highlight_message
+from sipflows.sip.highlight import (
+    MAX_HIGHLIGHTED_BODY,
+    focus_lines,
+    highlight_css,
+    highlight_message,
+)
+from sipflows.sip.lexers import SipLexer
 from sipflows.sip.reference import is_explained, reference_url, text_tokens, tip_id
 from tests.pages import parse_page, text_of
-from tests.sip.test_message import INVITE, RINGING
+from tests.sip.test_message import INVITE, RINGING, request
 from tests.sip.test_reference import LIBRARY
 
 
@@ -162,3 +168,42 @@ def test_digest_parameters_are_links_and_their_values_are_not():
     )
     links = token_links(highlight_message(message))
     assert [text for _, _, text in links] == ["407", "Proxy-Authenticate", "realm", "stale"]
+
+
+def body_markup(markup: str) -> str:
+    """The highlighted body: what follows the empty line ending the headers."""
+    return markup.split("\n\n", 1)[1]
+
+
+def xml_request(body: str) -> str:
+    return request("Content-Type: application/pidf+xml\r\n", body, "PUBLISH")
+
+
+def test_bodies_up_to_the_limit_are_coloured():
+    body = "<presence>" + "x" * (MAX_HIGHLIGHTED_BODY - 30) + "</presence>\r\n"
+    assert '<span class="nt">' in body_markup(highlight_message(xml_request(body)))
+
+
+def test_larger_bodies_are_shown_plainly_and_whole():
+    body = "<!--" * (MAX_HIGHLIGHTED_BODY // 4 + 1) + "\r\n"
+    markup = highlight_message(xml_request(body), ["Content-Type"])
+    assert "<span" not in body_markup(markup).removesuffix("</span></pre></div>\n")
+    assert body.replace("\r\n", "\n") in html.unescape(re.sub(r"<[^>]+>", "", markup))
+    assert emphasised(markup) == ["Content-Type: application/pidf+xml"]
+
+
+def test_a_message_is_highlighted_once_for_every_view(monkeypatch):
+    lexed = []
+    original = SipLexer.get_tokens_unprocessed
+    monkeypatch.setattr(
+        SipLexer,
+        "get_tokens_unprocessed",
+        lambda self, text: lexed.append(text) or original(self, text),
+    )
+    message = RINGING.replace("Ringing", "Ringing once")
+    first = highlight_message(message, ["CSeq"])
+    assert highlight_message(message, ["CSeq"]) == first
+    assert len(lexed) == 1
+    highlight_message(message, ["To"])
+    highlight_message(message.replace("once", "twice"), ["CSeq"])
+    assert len(lexed) == 3

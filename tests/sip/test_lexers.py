@@ -3,9 +3,9 @@ import string
 import time
 
 import pytest
-from pygments.token import Error, Token
+from pygments.token import Error, Token, Whitespace
 
-from sipflows.sip.lexers import SdpLexer, SipLexer
+from sipflows.sip.lexers import HtmlBodyLexer, SdpLexer, SipLexer, XmlBodyLexer
 from tests.sip.test_message import INVITE, NOTIFY, request
 
 SDP = (
@@ -290,3 +290,66 @@ def test_hostile_lines_are_fast(text):
     for lexer in (SipLexer(), SdpLexer()):
         tokens(text, lexer)
     assert time.perf_counter() - started < 2
+
+
+def markup_tokens(body: str, lexer) -> list[tuple[str, object]]:
+    """Tokens as a reader sees them: runs of one type joined, whitespace left out."""
+    joined: list[tuple[str, object]] = []
+    for value, token in tokens(body, lexer):
+        if joined and joined[-1][1] is token:
+            joined[-1] = (joined[-1][0] + value, token)
+        else:
+            joined.append((value, token))
+    return [(value, token) for value, token in joined if token is not Whitespace]
+
+
+def test_xml_body_lexer_keeps_pygments_token_types():
+    result = markup_tokens(DIALOG_INFO + "<!-- c --><![CDATA[x]]>&amp;", XmlBodyLexer())
+    for expected in [
+        ('<?xml version="1.0"?>', Token.Comment.Preproc),
+        ("<dialog-info", Token.Name.Tag),
+        ("version=", Token.Name.Attribute),
+        ('"0"', Token.String),
+        (">", Token.Name.Tag),
+        ("confirmed", Token.Text),
+        ("</dialog-info>", Token.Name.Tag),
+        ("<!-- c -->", Token.Comment.Multiline),
+        ("<![CDATA[x]]>", Token.Comment.Preproc),
+        ("&amp;", Token.Name.Entity),
+    ]:
+        assert expected in result, expected
+
+
+def test_html_body_lexer_keeps_pygments_token_types():
+    html = "<!DOCTYPE html><p class='a'>Hi</p><script>if (a<b) x()</script><!-- c -->"
+    result = markup_tokens(html, HtmlBodyLexer())
+    for expected in [
+        ("<!DOCTYPE html>", Token.Comment.Preproc),
+        ("p", Token.Name.Tag),
+        ("class", Token.Name.Attribute),
+        ("'a'", Token.String),
+        ("Hi", Token.Text),
+        ("script", Token.Name.Tag),
+        ("<!-- c -->", Token.Comment.Multiline),
+    ]:
+        assert expected in result, expected
+
+
+HOSTILE_MARKUP = ["<!--", "<![CDATA[", "<?", "<!", "&", "&a", "<a b", '<a b="', "</a ", "<"]
+
+
+def lexing_seconds(lexer, text: str) -> float:
+    started = time.perf_counter()
+    tokens(text, lexer)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("lexer", [XmlBodyLexer(), HtmlBodyLexer()], ids=["xml", "html"])
+@pytest.mark.parametrize("opener", HOSTILE_MARKUP)
+def test_unclosed_markup_costs_what_plain_text_of_its_size_does(lexer, opener):
+    # Pygments' own lexers rescan the rest of the body at every unclosed "<!--": 40 KB
+    # took 2.5 s. Here it costs about as much as 40 KB of ordinary markup.
+    hostile = opener * (40_000 // len(opener))
+    ordinary = '<a b="c">d</a> ' * (len(hostile) // 15)
+    assert not any(t in Error for _, t in tokens(hostile, lexer))
+    assert lexing_seconds(lexer, hostile) < 10 * lexing_seconds(lexer, ordinary)
