@@ -132,7 +132,7 @@ def _load_yaml(text: str, name: str) -> Any:
     try:
         depth = 0
         for event in yaml.parse(text, Loader=_YamlLoader):
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark else 0
             if isinstance(event, yaml.AliasEvent):
                 raise FlowDocumentError(
                     name,
@@ -423,7 +423,8 @@ def _shown(value: Any) -> str:
         return str(value)
     if isinstance(value, int):
         return "a very long number"
-    return {dict: "a mapping", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
 
 
 def _is_small_number(value: Any) -> bool:
