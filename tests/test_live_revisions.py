@@ -33,9 +33,12 @@ async def receive_offer(instructor):
 
 
 async def on_f2(session, teacher):
+    """The instructor's socket, once the class is on F2 (other frames may come first)."""
     instructor = await connect(f"/ws/live/{session.code}/", user=teacher)
     await instructor.receive_from()  # the current state, first
-    await act(instructor, "goto", label="F2")
+    frame = await act(instructor, "goto", label="F2")
+    while 'data-current="F2"' not in frame:
+        frame = await instructor.receive_from()
     return instructor
 
 

@@ -15,7 +15,9 @@ from sipflows import services
 from sipflows.asgi import application
 from tests.conftest import save_edit
 
-pytestmark = pytest.mark.django_db
+# Requests go through the ASGI application, which closes its database connection when each
+# one ends: each test gets a real database, not a transaction held open around it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 STEP = "/flows/sample-call/F1/"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
