@@ -1,6 +1,7 @@
 """What the benchmarks share: a throwaway library, uvicorn as `make run` serves, and the bare
 ASGI app that serves the same bytes for a baseline."""
 
+import io
 import os
 import pickle
 import socket
@@ -69,7 +70,12 @@ def setup_django(env: dict) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("import_flows", "--keep-existing", str(ROOT / "fixtures"), verbosity=0)
+    call_command("import_flows", "--keep-existing", str(ROOT / "fixtures"), stdout=io.StringIO())
+
+
+def load_library() -> None:
+    """Django in this process on a throwaway SQLite file holding the library (DEBUG off)."""
+    setup_django(bench_env())
 
 
 class Server:

@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-import library
+from common import load_library
 
 PATHS = ["/flows/call-pickup/F7/", "/flows/find-me/F20/", "/flows/transfer-attended/F17/"]
 
@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", default=PATHS)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    library.load()
+    load_library()
     from contextlib import nullcontext
     from unittest import mock
 

@@ -14,7 +14,7 @@ import statistics
 import time
 from urllib.parse import urlencode
 
-import library
+from common import load_library
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    library.load()
+    load_library()
     from django.contrib.auth.models import User
     from django.db.models import Count
     from django.test import Client

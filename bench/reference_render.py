@@ -15,7 +15,7 @@ import statistics
 import time
 from contextlib import contextmanager
 
-import library
+from common import ROOT, load_library
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("path", nargs="?", default="/flows/call-pickup/F7/")
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    library.load()
+    load_library()
     from django.test import Client
 
     client = Client(SERVER_NAME="127.0.0.1")
@@ -82,7 +82,7 @@ def print_reference_figures() -> None:
     print(f"reference: {sum(map(len, entries.values()))} entries ({counts})")
     documents = [
         d
-        for p in sorted((library.ROOT / "fixtures").glob("*.yaml"))
+        for p in sorted((ROOT / "fixtures").glob("*.yaml"))
         for d in parse_documents(p.read_bytes(), name=p.name)
     ]
     uses = [u for d in documents for s in d["steps"] for u in text_tokens(s.get("message", ""))]

@@ -10,8 +10,7 @@ import argparse
 import statistics
 import time
 
-import library
-from common import without_page_cache
+from common import load_library, without_page_cache
 
 
 def main() -> None:
@@ -19,7 +18,7 @@ def main() -> None:
     parser.add_argument("path", nargs="?", default="/flows/call-pickup/F7/")
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    library.load()
+    load_library()
     without_page_cache().enable()
     from django.db import connection
     from django.test import Client

@@ -15,7 +15,7 @@ import copy
 import statistics
 import time
 
-import library
+from common import load_library
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -27,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    library.load()
+    load_library()
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
