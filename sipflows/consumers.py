@@ -397,16 +397,19 @@ class StepperConsumer(StepperBase):
         """Draw the flow's newest revision if one was saved since the last frame."""
         if self.number is not None:
             return
-        revision = await database_sync_to_async(selectors.revision_find)(slug=self.slug)
-        if revision is None or revision.pk == self.revision_pk:
+        # One small query on every step; the revision (its whole document) only when it changed.
+        current = await database_sync_to_async(selectors.revision_current_pk)(slug=self.slug)
+        if current is None or current == self.revision_pk:
             return
+        revision = await database_sync_to_async(selectors.revision_by_id)(pk=current)
         newest = await database_sync_to_async(self._draw)(revision)
         self.label, self.flow = follow_label(self.flow, newest, self.label), newest
         self.revision_pk, self.redrawn = revision.pk, True
 
     async def _advance(self) -> bool:
+        await self._follow_saves()  # Play shows a save in its next frame too
         labels = self.flow.labels
-        if self.label and labels.index(self.label) + 1 >= len(labels):
+        if self.label in labels and labels.index(self.label) + 1 >= len(labels):
             return False
         await self.step(Action("next"))
         return True

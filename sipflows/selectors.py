@@ -133,6 +133,17 @@ def revision_find(*, slug: str, number: int | None = None) -> FlowRevision | Non
     return revisions.first()
 
 
+def revision_current_pk(*, slug: str) -> int | None:
+    """The id of the revision a flow's pages show now, without loading its document."""
+    return (
+        FlowRevision.objects.filter(
+            flow__slug=slug, flow__is_deleted=False, number=F("flow__version")
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def revision_by_id(*, pk: int) -> FlowRevision:
     return FlowRevision.objects.select_related("flow").get(pk=pk)
 

@@ -145,3 +145,19 @@ async def test_a_solo_stepper_on_a_past_revision_stays_on_it(sample_flow):
     frame = soup(await act(past, "next"))
     assert frame.select_one("#ladder-cursor")["data-current"] == "F1"
     await past.disconnect()
+
+
+async def test_a_playing_solo_stepper_shows_a_save_in_its_next_step(sample_flow):
+    solo = await connect("/ws/flows/sample-call/")
+    await act(solo, "goto", label="F1")
+    await act(solo, "speed", speed=3)
+    await database_sync_to_async(save_edit)(
+        sample_flow, lambda d: d["steps"][1].update(annotation={"en": "Bob says yes."})
+    )
+    await solo.send_to(text_data=json.dumps({"action": "play"}))
+    frame = soup(await solo.receive_from())  # the play button, then the next step
+    while not frame.select_one("#annotation"):
+        frame = soup(await solo.receive_from(timeout=5))
+    assert frame.select_one("#ladder-cursor")["data-current"] == "F2"
+    assert "Bob says yes." in frame.select_one("#annotation").get_text()
+    await solo.disconnect()
