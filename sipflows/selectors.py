@@ -149,9 +149,11 @@ def revision_by_id(*, pk: int) -> FlowRevision:
 
 
 def flow_history(*, slug: str) -> tuple[Flow, list[FlowRevision]]:
-    """A flow (deleted ones too) and its revisions, newest first."""
+    """A flow (deleted ones too) and its revisions, newest first; their documents are loaded
+    only when asked for (a history lists many, a diff reads two)."""
     flow = get_object_or_404(Flow, slug=slug)
-    return flow, list(flow.revisions.select_related("author").order_by("-number"))
+    revisions = flow.revisions.select_related("author").defer("document_json")
+    return flow, list(revisions.order_by("-number"))
 
 
 def flow_document(*, flow: Flow) -> dict[str, Any]:

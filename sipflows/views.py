@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import selectors, services, throttle
+from .drawn import Kept
 from .forms import DiffForm, JoinForm, NotesFilterForm, RevertForm
 from .frames import (
     class_step_after_update,
@@ -85,7 +86,7 @@ def _stepper_page(request, flow, label: str | None, **extra):
 def flow_history(request, slug: str):
     flow, revisions = selectors.flow_history(slug=slug)
     rows = [
-        (revision, _change_summary(older.document, revision.document) if older else None)
+        (revision, _change_summary(older, revision) if older else None)
         for revision, older in zip(revisions, [*revisions[1:], None], strict=True)
     ]
     return render(
@@ -95,15 +96,24 @@ def flow_history(request, slug: str):
     )
 
 
-def _change_summary(old: dict, new: dict) -> str:
+def _change_summary(older, revision) -> str:
     """'2 steps changed, 1 note added': what a revision did, in a few words."""
-    diff = diff_documents(old, new)
+    fields, counts = _changes.get((older.pk, revision.pk), older, revision)
     parts = []
-    if diff.flow_fields:
-        parts.append(_FIELD_PHRASE % {"fields": ", ".join(f.name for f in diff.flow_fields)})
-    for (kind, status), count in sorted(diff.counts.items(), key=_summary_order):
+    if fields:
+        parts.append(_FIELD_PHRASE % {"fields": ", ".join(fields)})
+    for (kind, status), count in sorted(counts.items(), key=_summary_order):
         parts.append(_COUNT_PHRASES[(kind, status)](count) % {"count": count})
     return ", ".join(parts) if parts else str(_NO_CHANGE)
+
+
+def _counted_changes(older, revision) -> tuple[list[str], dict]:
+    diff = diff_documents(older.document, revision.document)
+    return [f.name for f in diff.flow_fields], diff.counts
+
+
+# Revisions never change: what one did against the one before is compared once.
+_changes = Kept(_counted_changes, kept=1024)
 
 
 def flow_diff(request, slug: str):
