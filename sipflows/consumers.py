@@ -465,9 +465,9 @@ class LiveConsumer(StepperBase):
             await self._lead(action)
         elif action.name == "explore":
             session = await database_sync_to_async(selectors.live_session_find)(code=self.code)
-            flow = await database_sync_to_async(drawn_revision_by_id)(session.revision_id)
-            self.redrawn = flow is not getattr(self, "flow", None)
-            self.flow, self.following, self.label = flow, False, session.step_label
+            # The page shows the class's revision already (every class frame keeps it so).
+            self.flow = await database_sync_to_async(drawn_revision_by_id)(session.revision_id)
+            self.following, self.label = False, session.step_label
             self.hub.presence_changed()
         elif action.name == "follow":
             self.following = True
