@@ -40,8 +40,9 @@ def prepare_session() -> tuple[str, str]:
     user, _ = User.objects.get_or_create(username="bench-instructor", is_superuser=True)
     flow = Flow.objects.get(slug="call-pickup")
     session = services.live_session_start(flow=flow, owner=user)
-    services.live_session_move(code=session.code, to=lambda index: 4)
-    return session.code, flow.steps.all()[4].label
+    label = flow.steps.all()[4].label
+    services.live_session_move(code=session.code, to=lambda session: label)
+    return session.code, label
 
 
 async def http_get(port: int, path: str) -> tuple[int, dict, bytes]:
